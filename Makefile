@@ -1,0 +1,64 @@
+# idemproxy: `make demo` shows it working, `make test` checks everything.
+SHELL := /bin/bash
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOARCH ?= $(shell go env GOARCH)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+GO_BUILD := CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) go build -trimpath -ldflags "$(LDFLAGS)"
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+GO_TEST_FLAGS ?=
+
+.PHONY: all build demo test unit e2e vet fmt-check venv deps fuzz clean
+
+all: build
+
+## build: the static, stripped extension binary bin/idemproxy
+build:
+	$(GO_BUILD) -o bin/idemproxy .
+	@ls -l bin/idemproxy | awk '{print "bin/idemproxy: " $$5 " bytes"}'
+
+## demo: build everything, run the emulator with the extension and an example handler, print a transcript
+demo: deps
+	go run ./internal/cmd/demo $(DEMO_ARGS)
+
+## test: format check, vet, unit and end-to-end tests (installs what is missing)
+test: deps fmt-check vet
+	go test -race -count=1 $(GO_TEST_FLAGS) ./...
+
+unit: fmt-check vet
+	go test -race -count=1 $(GO_TEST_FLAGS) $$(go list ./... | grep -v /e2e)
+
+e2e: deps
+	go test -count=1 -v $(GO_TEST_FLAGS) ./e2e/...
+
+vet:
+	go vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## deps: what the tests need and the machine lacks
+deps: venv
+
+venv: $(VENV)/.installed
+$(VENV)/.installed: test/requirements.txt
+	@command -v python3 >/dev/null || { echo "python3 is required"; exit 1; }
+	@python3 -m venv $(VENV) 2>/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && apt-get install -y -qq python3-venv && python3 -m venv $(VENV); \
+		else echo "python3 -m venv failed: install python3-venv"; exit 1; fi; }
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r test/requirements.txt
+	@touch $@
+
+## fuzz: run every fuzz target for a while (FUZZTIME=30s each)
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$(go list ./...); do \
+		for f in $$(go test -list 'Fuzz.*' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
+clean:
+	rm -rf bin dist

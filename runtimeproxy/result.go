@@ -1,0 +1,71 @@
+package runtimeproxy
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// serveResult handles the runtime's POST .../invocation/{id}/response and
+// .../{id}/error: it shows the result to the Interceptor, then forwards it.
+func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, id string, isError bool) {
+	t := s.lookup(id)
+	if t == nil {
+		s.forward(w, r, r.Body, r.ContentLength)
+		return
+	}
+	ctx, cancel := invocationContext(r.Context(), t.inv)
+	defer cancel()
+	res := &Result{Header: r.Header}
+	body, length := io.Reader(r.Body), r.ContentLength
+	if !isError && t.observe && !isStreaming(r) {
+		buf, err := readAtMost(r.Body, r.ContentLength, s.maxBuffered)
+		switch {
+		case err != nil:
+			// The runtime's body broke off; upstream sees the same truncation.
+			body = io.MultiReader(bytes.NewReader(buf), errReader{err})
+		case len(buf) > s.maxBuffered:
+			body = io.MultiReader(bytes.NewReader(buf), r.Body)
+		default:
+			res.Buffered, res.Body, res.Trailer = true, buf, r.Trailer
+			body, length = bytes.NewReader(buf), int64(len(buf))
+			if length == 0 {
+				body = http.NoBody
+			}
+		}
+	}
+	if isError || (res.Buffered && trailerError(r.Trailer)) {
+		s.interceptor.Error(ctx, t.inv, res)
+	} else {
+		s.interceptor.Response(ctx, t.inv, res)
+	}
+	if status := s.forward(w, r, body, length); status/100 == 2 {
+		s.done(id, t)
+	}
+}
+
+func isStreaming(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get(HeaderResponseMode), ResponseModeStreaming)
+}
+
+// trailerError reports whether trailers carry a function error.
+func trailerError(tr http.Header) bool {
+	return tr.Get(HeaderFunctionErrorType) != ""
+}
+
+// readAtMost reads the body, stopping after max+1 bytes.
+func readAtMost(body io.Reader, contentLength int64, max int) ([]byte, error) {
+	size := 512
+	if contentLength > 0 && contentLength <= int64(max) {
+		size = int(contentLength) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	_, err := buf.ReadFrom(io.LimitReader(body, int64(max)+1))
+	return buf.Bytes(), err
+}
+
+// errReader returns err on every read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }

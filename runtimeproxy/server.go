@@ -1,0 +1,194 @@
+package runtimeproxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// DefaultMaxBufferedBytes is the largest /response body buffered for an
+// Interceptor: Lambda's buffered payload limit (6 MiB + 100 bytes, as the
+// Runtime API enforces it).
+const DefaultMaxBufferedBytes = 6*1024*1024 + 100
+
+// Options configure a Server.
+type Options struct {
+	// Addr is the listen address. It must be a loopback address; the default
+	// is 127.0.0.1:9009.
+	Addr string
+	// Upstream is the real Runtime API endpoint, host:port (the extension's
+	// own AWS_LAMBDA_RUNTIME_API). Required.
+	Upstream string
+	// Interceptor steers invocations; nil means PassThrough.
+	Interceptor Interceptor
+	// Logger receives the proxy's own diagnostics; nil discards them. Event
+	// and response bodies are never logged.
+	Logger *slog.Logger
+	// MaxBufferedBytes caps the /response bodies buffered for the
+	// Interceptor; 0 means DefaultMaxBufferedBytes.
+	MaxBufferedBytes int
+}
+
+// Server is a Runtime API proxy bound to a loopback address.
+type Server struct {
+	ln          net.Listener
+	srv         *http.Server
+	upstream    string
+	client      *http.Client
+	interceptor Interceptor
+	log         *slog.Logger
+	maxBuffered int
+
+	mu          sync.Mutex
+	invocations map[string]*tracked
+}
+
+// tracked is an invocation handed to the runtime and not yet answered.
+type tracked struct {
+	inv     *Invocation
+	observe bool
+}
+
+// ErrNotLoopback is returned by New for a listen address that is not a
+// loopback address.
+var ErrNotLoopback = errors.New("runtimeproxy: listen address must be a loopback address")
+
+// New binds the listen address and returns a Server that is not yet serving.
+// Binding first lets the caller register the extension knowing the runtime's
+// connections will be queued by the kernel until Serve runs.
+func New(opts Options) (*Server, error) {
+	if opts.Upstream == "" {
+		return nil, errors.New("runtimeproxy: no upstream Runtime API address")
+	}
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:9009"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("runtimeproxy: listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("%w: %q", ErrNotLoopback, addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("runtimeproxy: listen on %s: %w", addr, err)
+	}
+	s := &Server{
+		ln:          ln,
+		upstream:    opts.Upstream,
+		client:      &http.Client{Transport: newTransport()},
+		interceptor: opts.Interceptor,
+		log:         opts.Logger,
+		maxBuffered: opts.MaxBufferedBytes,
+		invocations: make(map[string]*tracked),
+	}
+	if s.interceptor == nil {
+		s.interceptor = PassThrough{}
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.maxBuffered <= 0 {
+		s.maxBuffered = DefaultMaxBufferedBytes
+	}
+	// No read or write timeouts: the runtime's /next may legitimately wait
+	// for minutes, across freezes of the execution environment.
+	s.srv = &http.Server{
+		Handler:  s,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	return s, nil
+}
+
+// newTransport returns the upstream transport: no proxy from the
+// environment, no timeouts (long polls), no transparent compression, and
+// enough idle connections for concurrent invocations.
+func newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy: nil,
+		DialContext: (&net.Dialer{
+			Timeout: 5 * time.Second,
+		}).DialContext,
+		MaxIdleConns:        0,
+		MaxIdleConnsPerHost: 256,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+		WriteBufferSize:     64 << 10,
+		ReadBufferSize:      64 << 10,
+	}
+}
+
+// Addr returns the address the proxy listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Serve accepts connections until Shutdown. It returns nil after Shutdown.
+func (s *Server) Serve() error {
+	err := s.srv.Serve(s.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops accepting connections and waits, until ctx ends, for
+// requests in flight; long polls still open when ctx ends are closed.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		_ = s.srv.Close()
+	}
+	s.client.CloseIdleConnections()
+	return err
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch rt, id := classify(r.Method, r.URL.EscapedPath()); rt {
+	case routeNext:
+		s.serveNext(w, r)
+	case routeInvocationResponse:
+		s.serveResult(w, r, id, false)
+	case routeInvocationError:
+		s.serveResult(w, r, id, true)
+	default:
+		s.forward(w, r, r.Body, r.ContentLength)
+	}
+}
+
+func (s *Server) track(inv *Invocation, observe bool) {
+	s.mu.Lock()
+	s.invocations[inv.RequestID] = &tracked{inv: inv, observe: observe}
+	s.mu.Unlock()
+}
+
+// lookup returns the invocation for id, or nil.
+func (s *Server) lookup(id string) *tracked {
+	s.mu.Lock()
+	t := s.invocations[id]
+	s.mu.Unlock()
+	return t
+}
+
+// done forgets the invocation for id once upstream has accepted its result.
+func (s *Server) done(id string, t *tracked) {
+	s.mu.Lock()
+	if s.invocations[id] == t {
+		delete(s.invocations, id)
+	}
+	s.mu.Unlock()
+}
+
+// Pending returns the number of invocations handed to the runtime and not
+// yet answered.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.invocations)
+}
