@@ -19,8 +19,10 @@ const DefaultMaxBufferedBytes = 6*1024*1024 + 100
 // Options configure a Server.
 type Options struct {
 	// Addr is the listen address. It must be a loopback address; the default
-	// is 127.0.0.1:9009.
+	// is 127.0.0.1:9009. Ignored when Listener is set.
 	Addr string
+	// Listener, if set, is a listener bound earlier with Listen.
+	Listener net.Listener
 	// Upstream is the real Runtime API endpoint, host:port (the extension's
 	// own AWS_LAMBDA_RUNTIME_API). Required.
 	Upstream string
@@ -58,27 +60,18 @@ type tracked struct {
 // loopback address.
 var ErrNotLoopback = errors.New("runtimeproxy: listen address must be a loopback address")
 
-// New binds the listen address and returns a Server that is not yet serving.
-// Binding first lets the caller register the extension knowing the runtime's
-// connections will be queued by the kernel until Serve runs.
+// New returns a Server that is not yet serving, bound to opts.Listener or
+// else to opts.Addr.
 func New(opts Options) (*Server, error) {
 	if opts.Upstream == "" {
 		return nil, errors.New("runtimeproxy: no upstream Runtime API address")
 	}
-	addr := opts.Addr
-	if addr == "" {
-		addr = "127.0.0.1:9009"
-	}
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return nil, fmt.Errorf("runtimeproxy: listen address %q: %w", addr, err)
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return nil, fmt.Errorf("%w: %q", ErrNotLoopback, addr)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("runtimeproxy: listen on %s: %w", addr, err)
+	ln := opts.Listener
+	if ln == nil {
+		var err error
+		if ln, err = Listen(opts.Addr); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{
 		ln:          ln,
@@ -105,6 +98,27 @@ func New(opts Options) (*Server, error) {
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	return s, nil
+}
+
+// Listen binds addr (default 127.0.0.1:9009), which must be a loopback
+// address. Binding before the extension registers lets the runtime's first
+// connections queue in the kernel until Serve runs.
+func Listen(addr string) (net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:9009"
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("runtimeproxy: listen address %q: %w", addr, err)
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("%w: %q", ErrNotLoopback, addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("runtimeproxy: listen on %s: %w", addr, err)
+	}
+	return ln, nil
 }
 
 // newTransport returns the upstream transport: no proxy from the

@@ -1,0 +1,256 @@
+package idempotency
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/idemproxy/idemproxy/store"
+)
+
+// maxRetries is how often a claim is retried after the record changed state
+// under it (Powertools' MAX_RETRIES: 3 attempts in all).
+const maxRetries = 2
+
+// Config is the core's configuration, with the meaning of the Powertools
+// Python IdempotencyConfig fields of the same names.
+type Config struct {
+	Key KeyConfig
+	// RaiseOnNoIdempotencyKey fails invocations whose key selection is empty
+	// (raise_on_no_idempotency_key); otherwise they run without idempotency.
+	RaiseOnNoIdempotencyKey bool
+	// ExpiresAfter is how long a record lives (expires_after_seconds).
+	ExpiresAfter time.Duration
+	// UseLocalCache keeps COMPLETED records in memory (use_local_cache).
+	UseLocalCache bool
+	// LocalCacheMaxItems bounds the local cache (local_cache_max_items).
+	LocalCacheMaxItems int
+}
+
+// Core runs the idempotency state machine for invocations against a store.
+// It is safe for concurrent use; per-invocation state lives in Claim values.
+type Core struct {
+	cfg   Config
+	keyer *Keyer
+	store store.Store
+	cache *lru
+	now   func() time.Time
+	log   *slog.Logger
+	stats stats
+}
+
+// Option customises a Core.
+type Option func(*Core)
+
+// WithClock replaces time.Now, for tests.
+func WithClock(now func() time.Time) Option { return func(c *Core) { c.now = now } }
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
+
+// New compiles cfg and returns a Core over st.
+func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
+	if st == nil {
+		return nil, errors.New("idempotency: no store")
+	}
+	if cfg.ExpiresAfter <= 0 {
+		return nil, fmt.Errorf("%w: expiry must be positive", ErrInvalidConfig)
+	}
+	k, err := NewKeyer(cfg.Key)
+	if err != nil {
+		return nil, err
+	}
+	c := &Core{cfg: cfg, keyer: k, store: st, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	if cfg.UseLocalCache {
+		c.cache = newLRU(cfg.LocalCacheMaxItems)
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c, nil
+}
+
+// Verdict is what Begin decided for an invocation.
+type Verdict uint8
+
+const (
+	// Proceed: run the handler. Outcome.Claim is set when a record was
+	// claimed, nil when the event has no idempotency key.
+	Proceed Verdict = iota
+	// Replay: answer with Outcome.Response; the handler must not run.
+	Replay
+	// Reject: fail the invocation with Outcome.ErrorType and ErrorMessage.
+	Reject
+)
+
+// Outcome is Begin's answer.
+type Outcome struct {
+	Verdict      Verdict
+	Claim        *Claim
+	Response     []byte
+	ContentType  string
+	ErrorType    string
+	ErrorMessage string
+}
+
+// Claim is an INPROGRESS record owned by one invocation.
+type Claim struct {
+	rec store.Record
+}
+
+// Key returns the claimed idempotency key.
+func (c *Claim) Key() string { return c.rec.Key }
+
+func reject(errorType, msg string) Outcome {
+	return Outcome{Verdict: Reject, ErrorType: errorType, ErrorMessage: msg}
+}
+
+// Begin derives the key of event and claims it. deadline is the
+// invocation's deadline (Lambda-Runtime-Deadline-Ms), used as the in-progress
+// expiry; requestID only labels logs.
+func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requestID string) Outcome {
+	d, err := c.keyer.Derive(event)
+	if err != nil {
+		c.stats.rejected.Add(1)
+		c.log.Warn("cannot derive the idempotency key", "requestId", requestID, "error", err)
+		return reject(ErrorTypeKey, msgInvalidEvent+err.Error())
+	}
+	if d.MissingKey {
+		if c.cfg.RaiseOnNoIdempotencyKey {
+			c.stats.rejected.Add(1)
+			return reject(ErrorTypeKey, msgNoKey)
+		}
+		c.stats.noKey.Add(1)
+		c.log.Warn("No idempotency key value found. Skipping persistence layer and validation operations.",
+			"requestId", requestID, "eventKeyJmespath", c.cfg.Key.EventKeyJMESPath)
+		return Outcome{Verdict: Proceed}
+	}
+	log := c.log.With("requestId", requestID, "idempotencyKey", d.Key)
+	now := c.now()
+	if c.cache != nil {
+		if rec, ok := c.cache.get(d.Key, now); ok {
+			if c.validationFails(rec, d) {
+				c.stats.rejected.Add(1)
+				return reject(ErrorTypeValidation, msgValidation)
+			}
+			c.stats.replayed.Add(1)
+			log.Debug("replay from the local cache")
+			return Outcome{Verdict: Replay, Response: rec.Response, ContentType: rec.ContentType}
+		}
+	}
+	rec := store.Record{
+		Key:              d.Key,
+		Status:           store.StatusInProgress,
+		Expiry:           now.Add(c.cfg.ExpiresAfter),
+		InProgressExpiry: deadline,
+		PayloadHash:      d.PayloadHash,
+		Owner:            requestID + "/" + rand.Text(),
+	}
+	for attempt := 0; ; attempt++ {
+		existing, err := c.store.Claim(ctx, rec, now)
+		if err == nil {
+			c.stats.claimed.Add(1)
+			log.Debug("claimed")
+			return Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
+		}
+		if !errors.Is(err, store.ErrAlreadyExists) {
+			c.stats.storeErrors.Add(1)
+			log.Error("claim failed", "error", err)
+			return reject(ErrorTypePersistence, msgSaveInProgress+err.Error())
+		}
+		if c.validationFails(existing, d) {
+			c.stats.rejected.Add(1)
+			return reject(ErrorTypeValidation, msgValidation)
+		}
+		switch {
+		case !existing.Live(now):
+			// The store saw a live record that our clock calls expired:
+			// inconsistent, try again (Powertools' EXPIRED status).
+		case existing.Status == store.StatusCompleted:
+			c.stats.replayed.Add(1)
+			if c.cache != nil {
+				c.cache.put(existing)
+			}
+			log.Debug("replay")
+			return Outcome{Verdict: Replay, Response: existing.Response, ContentType: existing.ContentType}
+		case existing.Status == store.StatusInProgress:
+			c.stats.inProgress.Add(1)
+			return reject(ErrorTypeAlreadyInProgress, msgAlreadyInProgress+c.cfg.Key.EventKeyJMESPath+"="+d.Key)
+		default:
+			c.stats.storeErrors.Add(1)
+			return reject(ErrorTypePersistence, fmt.Sprintf("Invalid status %q in idempotency record", existing.Status))
+		}
+		if attempt == maxRetries {
+			c.stats.rejected.Add(1)
+			return reject(ErrorTypeInconsistentState, msgInconsistent+d.Key)
+		}
+		now = c.now()
+		rec.Expiry = now.Add(c.cfg.ExpiresAfter)
+	}
+}
+
+func (c *Core) validationFails(rec store.Record, d Derived) bool {
+	return c.cfg.Key.PayloadValidationJMESPath != "" && rec.PayloadHash != d.PayloadHash
+}
+
+// Succeeded records the handler's response for a claim, before it is
+// forwarded. A store failure is logged, not returned: the caller gets the
+// handler's response either way, and a retry then finds the INPROGRESS
+// record (IdempotencyAlreadyInProgressError until the invocation's deadline,
+// then a new run).
+func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, contentType string) {
+	rec := cl.rec
+	rec.Status = store.StatusCompleted
+	rec.Expiry = c.now().Add(c.cfg.ExpiresAfter)
+	rec.Response = response
+	rec.ContentType = contentType
+	log := c.log.With("idempotencyKey", rec.Key)
+	switch err := c.store.Complete(ctx, rec); {
+	case err == nil:
+		c.stats.completed.Add(1)
+		if c.cache != nil {
+			c.cache.put(rec)
+		}
+	case errors.Is(err, store.ErrRecordTooLarge):
+		c.stats.tooLarge.Add(1)
+		log.Error("response too large for the idempotency store: not recorded, record released", "bytes", len(response), "error", err)
+		c.release(ctx, cl, "response too large")
+	case errors.Is(err, store.ErrNotOwner):
+		c.stats.lost.Add(1)
+		log.Warn("idempotency record was taken over by another invocation: response not recorded", "error", err)
+	default:
+		c.stats.storeErrors.Add(1)
+		log.Error("failed to record the response; the record stays INPROGRESS until the deadline", "error", err)
+	}
+}
+
+// Unrecorded releases a claim whose response cannot be recorded (streamed,
+// or larger than the buffering limit): the handler ran, but a retry will run
+// it again.
+func (c *Core) Unrecorded(ctx context.Context, cl *Claim, reason string) {
+	c.stats.unrecorded.Add(1)
+	c.log.Warn("response not recorded: record released", "idempotencyKey", cl.rec.Key, "reason", reason)
+	c.release(ctx, cl, reason)
+}
+
+// Failed releases a claim after a handler error, so that a retry runs the
+// handler again. Only this invocation's own record is deleted.
+func (c *Core) Failed(ctx context.Context, cl *Claim) {
+	c.stats.handlerErrors.Add(1)
+	c.release(ctx, cl, "handler error")
+}
+
+func (c *Core) release(ctx context.Context, cl *Claim, reason string) {
+	err := c.store.Delete(ctx, cl.rec.Key, cl.rec.Owner)
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotOwner):
+		c.log.Warn("idempotency record no longer ours: left as is", "idempotencyKey", cl.rec.Key, "reason", reason)
+	default:
+		c.stats.storeErrors.Add(1)
+		c.log.Error("failed to delete the idempotency record; it blocks retries until the deadline", "idempotencyKey", cl.rec.Key, "reason", reason, "error", err)
+	}
+}
