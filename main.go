@@ -19,7 +19,10 @@ import (
 	"time"
 
 	"github.com/idemproxy/idemproxy/extension"
+	"github.com/idemproxy/idemproxy/idempotency"
 	"github.com/idemproxy/idemproxy/runtimeproxy"
+	"github.com/idemproxy/idemproxy/store"
+	"github.com/idemproxy/idemproxy/store/memory"
 )
 
 // version is stamped by the build: -ldflags "-X main.version=...".
@@ -53,22 +56,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	// Bind the listener before registering: once every extension has
 	// registered, Lambda starts the runtime, which connects at once.
 	var (
-		srv     *runtimeproxy.Server
+		ln      net.Listener
 		errType string
 		initErr = cfgErr
 	)
 	if initErr != nil {
 		errType = errTypeConfig
-	} else {
-		srv, initErr = runtimeproxy.New(runtimeproxy.Options{
-			Addr:     net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.ProxyPort)),
-			Upstream: cfg.Upstream,
-			Logger:   log,
-		})
-		if initErr != nil {
-			errType = errTypeListen
-			initErr = fmt.Errorf("IDEMPOTENCY_PROXY_PORT=%d: %w", cfg.ProxyPort, initErr)
-		}
+	} else if ln, initErr = runtimeproxy.Listen(net.JoinHostPort("127.0.0.1", strconv.Itoa(cfg.ProxyPort))); initErr != nil {
+		errType = errTypeListen
+		initErr = fmt.Errorf("IDEMPOTENCY_PROXY_PORT=%d: %w", cfg.ProxyPort, initErr)
 	}
 
 	client := extension.NewClient(cfg.RuntimeAPI)
@@ -77,10 +73,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	cancel()
 	if err != nil {
 		log.Error("register with the Extensions API", "error", err)
-		if srv != nil {
-			_ = srv.Shutdown(context.Background())
+		if ln != nil {
+			ln.Close()
 		}
 		return 1
+	}
+	var ic runtimeproxy.Interceptor
+	if initErr == nil {
+		if ic, initErr = newInterceptor(cfg, reg, log); initErr != nil {
+			errType = errTypeConfig
+		}
 	}
 	if initErr != nil {
 		log.Error("init failed", "errorType", errType, "error", initErr)
@@ -89,10 +91,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if err := client.InitError(rctx, errType, initErr.Error()); err != nil {
 			log.Error("report init error", "error", err)
 		}
+		if ln != nil {
+			ln.Close()
+		}
+		return 1
+	}
+	srv, err := runtimeproxy.New(runtimeproxy.Options{Listener: ln, Upstream: cfg.Upstream, Interceptor: ic, Logger: log})
+	if err != nil {
+		log.Error("proxy", "error", err)
 		return 1
 	}
 	log.Info("started", "proxy", srv.Addr().String(), "upstream", cfg.Upstream,
-		"functionName", reg.FunctionName, "handler", reg.Handler)
+		"functionName", reg.FunctionName, "handler", reg.Handler, "idempotency", !cfg.Disabled, "store", cfg.Store)
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve() }()
@@ -118,6 +128,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		code = 1
 	}
 	return code
+}
+
+// newInterceptor builds the store and the idempotency core, or a pure
+// pass-through when idempotency is disabled.
+func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger) (runtimeproxy.Interceptor, error) {
+	if cfg.Disabled {
+		log.Warn("Disabling idempotency is intended for development environments only and should not be used in production.",
+			"variable", "POWERTOOLS_IDEMPOTENCY_DISABLED")
+		return runtimeproxy.PassThrough{}, nil
+	}
+	var st store.Store
+	switch cfg.Store {
+	case StoreMemory:
+		st = memory.New()
+	default:
+		return nil, fmt.Errorf("IDEMPOTENCY_STORE=%q: not supported", cfg.Store)
+	}
+	ic := cfg.Idempotency
+	ic.Key.KeyPrefix = cfg.KeyPrefixFor(reg.Handler)
+	core, err := idempotency.New(ic, st, idempotency.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("idempotency configuration: %w", err)
+	}
+	log.Info("idempotency enabled", "store", cfg.Store, "keyPrefix", ic.Key.KeyPrefix,
+		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()))
+	return idempotent{core: core}, nil
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or

@@ -63,7 +63,7 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 func TestShutdownEndsTheProcessWithinItsDeadline(t *testing.T) {
 	f := newFakeLambda(t)
 	port := freePort(t)
-	env := map[string]string{"AWS_LAMBDA_RUNTIME_API": strings.TrimPrefix(f.srv.URL, "http://"), "IDEMPOTENCY_PROXY_PORT": strconv.Itoa(port)}
+	env := map[string]string{"AWS_LAMBDA_RUNTIME_API": strings.TrimPrefix(f.srv.URL, "http://"), "IDEMPOTENCY_PROXY_PORT": strconv.Itoa(port), "IDEMPOTENCY_STORE": "memory"}
 	code := make(chan int, 1)
 	go func() { code <- run(context.Background(), []string{"/opt/extensions/idemproxy"}, envOf(env), io.Discard) }()
 
@@ -115,16 +115,22 @@ func TestInitErrorsReachTheExtensionsAPI(t *testing.T) {
 	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
 	cases := []struct {
 		name, port, wantType string
+		env                  map[string]string
 		wantIn               []string
 	}{
-		{"port in use", busyPort, "Extension.ListenFailed", []string{"IDEMPOTENCY_PROXY_PORT", busyPort, "address already in use"}},
-		{"port not a number", "nine", "Extension.ConfigInvalid", []string{"IDEMPOTENCY_PROXY_PORT", "nine"}},
-		{"port out of range", "70000", "Extension.ConfigInvalid", []string{"IDEMPOTENCY_PROXY_PORT"}},
+		{"port in use", busyPort, "Extension.ListenFailed", nil, []string{"IDEMPOTENCY_PROXY_PORT", busyPort, "address already in use"}},
+		{"port not a number", "nine", "Extension.ConfigInvalid", nil, []string{"IDEMPOTENCY_PROXY_PORT", "nine"}},
+		{"port out of range", "70000", "Extension.ConfigInvalid", nil, []string{"IDEMPOTENCY_PROXY_PORT"}},
+		{"no store", "", "Extension.ConfigInvalid", map[string]string{"IDEMPOTENCY_STORE": ""}, []string{"IDEMPOTENCY_STORE", "IDEMPOTENCY_TABLE_NAME"}},
+		{"bad expression", "", "Extension.ConfigInvalid", map[string]string{"IDEMPOTENCY_EVENT_KEY_JMESPATH": "body.["}, []string{"IDEMPOTENCY_EVENT_KEY_JMESPATH"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFakeLambda(t)
-			env := map[string]string{"AWS_LAMBDA_RUNTIME_API": strings.TrimPrefix(f.srv.URL, "http://"), "IDEMPOTENCY_PROXY_PORT": tc.port}
+			env := map[string]string{"AWS_LAMBDA_RUNTIME_API": strings.TrimPrefix(f.srv.URL, "http://"), "IDEMPOTENCY_PROXY_PORT": tc.port, "IDEMPOTENCY_STORE": "memory"}
+			for k, v := range tc.env {
+				env[k] = v
+			}
 			var logs strings.Builder
 			if code := run(context.Background(), []string{"idemproxy"}, envOf(env), &logs); code == 0 {
 				t.Error("exit code 0 on an init failure")
@@ -159,7 +165,7 @@ func TestLoadConfigNamesEveryBadVariable(t *testing.T) {
 			t.Errorf("error %q does not name %s", err, v)
 		}
 	}
-	c, err := LoadConfig(envOf(map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_LAMBDA_LOG_LEVEL": "trace"}))
+	c, err := LoadConfig(envOf(map[string]string{"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "AWS_LAMBDA_LOG_LEVEL": "trace", "IDEMPOTENCY_STORE": "memory"}))
 	if err != nil || c.ProxyPort != DefaultProxyPort || c.Upstream != "127.0.0.1:9001" || c.LogLevel.String() != "DEBUG" {
 		t.Errorf("defaults: %+v %v", c, err)
 	}

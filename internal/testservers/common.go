@@ -1,0 +1,128 @@
+package testservers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func FreePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// WaitPort waits until addr accepts TCP connections or ctx ends.
+func WaitPort(ctx context.Context, addr string) error {
+	for {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s never accepted connections: %w", addr, err)
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// RepoRoot returns the module's root folder (the one holding go.mod).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("testservers: go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Process is a server started by this package.
+type Process struct {
+	Addr string // host:port
+	cmd  *exec.Cmd
+	out  *syncBuffer
+	once sync.Once
+	err  error
+}
+
+// Output returns what the server printed so far.
+func (p *Process) Output() string { return p.out.String() }
+
+// Stop terminates the server and its children.
+func (p *Process) Stop() error {
+	p.once.Do(func() {
+		if p.cmd.Process == nil {
+			return
+		}
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+		done := make(chan error, 1)
+		go func() { done <- p.cmd.Wait() }()
+		select {
+		case p.err = <-done:
+		case <-time.After(3 * time.Second):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			p.err = <-done
+		}
+	})
+	return nil
+}
+
+// start runs name with args in its own process group and waits for port.
+func start(ctx context.Context, port int, name string, args ...string) (*Process, error) {
+	cmd := exec.Command(name, args...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("testservers: start %s: %w", name, err)
+	}
+	p := &Process{Addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd, out: out}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := WaitPort(wctx, p.Addr); err != nil {
+		_ = p.Stop()
+		return nil, fmt.Errorf("testservers: %s: %w\n%s", name, err, out.String())
+	}
+	return p, nil
+}
+
+// syncBuffer is a goroutine-safe output buffer.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
