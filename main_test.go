@@ -65,7 +65,9 @@ func TestShutdownEndsTheProcessWithinItsDeadline(t *testing.T) {
 	port := freePort(t)
 	env := map[string]string{"AWS_LAMBDA_RUNTIME_API": strings.TrimPrefix(f.srv.URL, "http://"), "IDEMPOTENCY_PROXY_PORT": strconv.Itoa(port), "IDEMPOTENCY_STORE": "memory"}
 	code := make(chan int, 1)
-	go func() { code <- run(context.Background(), []string{"/opt/extensions/idemproxy"}, envOf(env), io.Discard) }()
+	go func() {
+		code <- run(context.Background(), []string{"/opt/extensions/idemproxy"}, envOf(env), io.Discard)
+	}()
 
 	proxy := "http://127.0.0.1:" + strconv.Itoa(port)
 	var up bool
