@@ -1,0 +1,209 @@
+package idempotency
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"sync"
+
+	"github.com/valyala/fastjson"
+)
+
+var (
+	// ErrInvalidEvent means an event cannot be keyed: it is not valid JSON,
+	// or evaluating a JMESPath expression on it failed (for example
+	// powertools_json on a body that is not JSON). Powertools raises in the
+	// same situations.
+	ErrInvalidEvent = errors.New("idempotency: invalid event")
+	// ErrInvalidConfig means a KeyConfig cannot be used.
+	ErrInvalidConfig = errors.New("idempotency: invalid key configuration")
+)
+
+// KeyConfig selects how idempotency keys are derived, with the meaning of
+// the Powertools Python IdempotencyConfig fields of the same names.
+type KeyConfig struct {
+	// EventKeyJMESPath selects the part of the event that identifies it
+	// (event_key_jmespath). Empty means the whole event.
+	EventKeyJMESPath string
+	// PayloadValidationJMESPath selects the part of the event whose hash
+	// is stored and compared on replays (payload_validation_jmespath).
+	// Empty disables payload validation.
+	PayloadValidationJMESPath string
+	// HashFunction is a hashlib name (hash_function); empty means md5.
+	HashFunction string
+	// KeyPrefix is the text before "#" in every key. Powertools uses the
+	// decorator's key_prefix or "{AWS_LAMBDA_FUNCTION_NAME}.{module}.{qualname}".
+	KeyPrefix string
+}
+
+// Derived is what Derive computes for one event.
+type Derived struct {
+	// Key is KeyPrefix + "#" + hexdigest of the canonical JSON of the
+	// key selection.
+	Key string
+	// PayloadHash is the hexdigest of the canonical JSON of the validation
+	// selection; "" when validation is disabled or MissingKey is set.
+	PayloadHash string
+	// MissingKey reports that the key selection is empty in Powertools'
+	// sense (is_missing_idempotency_key). Powertools then skips persistence
+	// (or raises IdempotencyKeyError when raise_on_no_idempotency_key is
+	// set) and computes no key nor payload hash; Key still holds the hash
+	// of the selection, for logging only.
+	MissingKey bool
+}
+
+// Keyer derives idempotency keys. It is safe for concurrent use.
+//
+// Keys and payload hashes match Powertools Python v3 (checked against
+// aws-lambda-powertools 3.37.0 on CPython 3.11 by testdata/golden.json),
+// except where Python's answer is unusable or a guard is needed; there
+// Derive fails (ErrInvalidEvent) or NewKeyer does (ErrInvalidConfig):
+//   - NaN/Infinity literals in a powertools_json document (json.loads takes
+//     them; the runtime already rejects them in events) and JSON nested
+//     deeper than 300 levels;
+//   - hashing an expression reference, e.g. to_string(&a) (Python hashes a
+//     memory address);
+//   - unknown functions, wrong argument counts and JMESPath community
+//     syntax (arithmetic, $, let), rejected up front;
+//   - powertools_base64_gzip output over 64 MiB;
+//   - merge() with a non-object after its first argument.
+//
+// Other known differences: a quoted identifier holding a lone surrogate
+// escape ("\ud800") names U+FFFD; sum() and avg() of floats add
+// left to right like CPython 3.11, where 3.12+ uses compensated summation.
+type Keyer struct {
+	cfg        KeyConfig
+	key        *expression
+	validation *expression
+	newHash    func() hash.Hash
+	states     sync.Pool
+}
+
+// NewKeyer compiles cfg's expressions and resolves its hash function.
+func NewKeyer(cfg KeyConfig) (*Keyer, error) {
+	newHash, err := newHashFunc(cfg.HashFunction)
+	if err != nil {
+		return nil, fmt.Errorf("%w: HashFunction: %w", ErrInvalidConfig, err)
+	}
+	k := &Keyer{cfg: cfg, newHash: newHash}
+	if cfg.EventKeyJMESPath != "" {
+		if k.key, err = compileExpression(cfg.EventKeyJMESPath); err != nil {
+			return nil, fmt.Errorf("%w: EventKeyJMESPath %q: %w", ErrInvalidConfig, cfg.EventKeyJMESPath, err)
+		}
+	}
+	if cfg.PayloadValidationJMESPath != "" {
+		if k.validation, err = compileExpression(cfg.PayloadValidationJMESPath); err != nil {
+			return nil, fmt.Errorf("%w: PayloadValidationJMESPath %q: %w", ErrInvalidConfig, cfg.PayloadValidationJMESPath, err)
+		}
+	}
+	k.states.New = func() any { return &deriveState{h: k.newHash()} }
+	return k, nil
+}
+
+// Config returns the configuration the Keyer was built from.
+func (k *Keyer) Config() KeyConfig { return k.cfg }
+
+// Derive parses event once and computes its key, payload hash and whether
+// the key is missing, byte-for-byte as Powertools Python does.
+func (k *Keyer) Derive(event []byte) (Derived, error) {
+	st := k.states.Get().(*deriveState)
+	defer func() {
+		st.reset()
+		k.states.Put(st)
+	}()
+	root, err := st.parseDoc(b2s(event), true)
+	if err != nil {
+		return Derived{}, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
+	}
+	data := wrap(root)
+	sel := data
+	if k.key != nil {
+		if sel, err = st.eval(k.key.root, data); err != nil {
+			return Derived{}, fmt.Errorf("%w: EventKeyJMESPath %q: %w", ErrInvalidEvent, k.key.text, err)
+		}
+	}
+	var d Derived
+	d.MissingKey = isMissingKey(sel)
+	if d.Key, err = st.digest(k.cfg.KeyPrefix+"#", sel); err != nil {
+		return Derived{}, fmt.Errorf("%w: EventKeyJMESPath: %w", ErrInvalidEvent, err)
+	}
+	if k.validation == nil || d.MissingKey {
+		return d, nil
+	}
+	v, err := st.eval(k.validation.root, data)
+	if err != nil {
+		return Derived{}, fmt.Errorf("%w: PayloadValidationJMESPath %q: %w", ErrInvalidEvent, k.validation.text, err)
+	}
+	if d.PayloadHash, err = st.digest("", v); err != nil {
+		return Derived{}, fmt.Errorf("%w: PayloadValidationJMESPath: %w", ErrInvalidEvent, err)
+	}
+	return d, nil
+}
+
+// isMissingKey is BasePersistenceLayer.is_missing_idempotency_key:
+// a dict or list is missing when all its values are None (so also when
+// empty), numbers and booleans never are, anything else when falsy.
+func isMissingKey(v value) bool {
+	switch v.kind {
+	case kObject:
+		return allNull(v.dict().vals)
+	case kArray:
+		return allNull(v.list())
+	case kInt, kFloat, kBool, kExpref:
+		return false
+	case kString:
+		return v.s == ""
+	}
+	return true
+}
+
+func allNull(vs []value) bool {
+	for _, v := range vs {
+		if v.kind != kNull {
+			return false
+		}
+	}
+	return true
+}
+
+// deriveState is the per-call scratch space, pooled per Keyer.
+type deriveState struct {
+	parsers []*fastjson.Parser
+	used    int
+	fix     []byte
+	enc     encoder
+	out     []byte
+	h       hash.Hash
+	sum     []byte
+}
+
+// parser hands out a fresh parser; trees stay valid until reset.
+func (st *deriveState) parser() *fastjson.Parser {
+	if st.used == len(st.parsers) {
+		st.parsers = append(st.parsers, new(fastjson.Parser))
+	}
+	st.used++
+	return st.parsers[st.used-1]
+}
+
+func (st *deriveState) reset() {
+	st.used = 0
+	st.out = st.out[:0]
+	st.fix = st.fix[:0]
+}
+
+// digest returns prefix followed by the hexdigest of the canonical JSON of v.
+func (st *deriveState) digest(prefix string, v value) (string, error) {
+	var err error
+	st.out, err = st.enc.appendCanonical(st.out[:0], v)
+	if err != nil {
+		return "", err
+	}
+	st.h.Reset()
+	st.h.Write(st.out)
+	st.sum = st.h.Sum(st.sum[:0])
+	st.out = append(st.out[:0], prefix...)
+	st.out = hex.AppendEncode(st.out, st.sum)
+	return string(st.out), nil
+}
