@@ -8,7 +8,7 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 GO_TEST_FLAGS ?=
 
-.PHONY: all build demo test unit e2e vet fmt-check venv deps fuzz clean
+.PHONY: all build demo test unit e2e vet fmt-check venv npm deps fuzz clean
 
 all: build
 
@@ -38,8 +38,15 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## deps: what the tests need and the machine lacks
-deps: venv
+## deps: what the tests need and the machine lacks (Python venv, npm packages, redis-server)
+deps: venv npm
+
+npm: test/node_modules/.package-lock.json
+test/node_modules/.package-lock.json: test/package.json test/package-lock.json
+	@command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then apt-get update -qq && apt-get install -y -qq nodejs npm; \
+		else echo "npm is required (Node.js)"; exit 1; fi; }
+	npm ci --prefix test --ignore-scripts --no-audit --no-fund
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: test/requirements.txt
