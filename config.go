@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/idemproxy/idemproxy/idempotency"
+	"github.com/idemproxy/idemproxy/store/dynamodb"
+	"github.com/idemproxy/idemproxy/store/redis"
 )
 
 // Config is the extension's configuration, read once from the environment.
@@ -36,6 +38,10 @@ type Config struct {
 	// KeyPrefix is IDEMPOTENCY_KEY_PREFIX; empty means
 	// "{FunctionName}.{handler}" with the handler from registration.
 	KeyPrefix string
+	// DynamoDB holds the DynamoDB store's options (IDEMPOTENCY_TABLE_NAME ...).
+	DynamoDB dynamodb.Options
+	// Redis holds the Redis store's options (IDEMPOTENCY_REDIS_URL ...).
+	Redis redis.Options
 	// Idempotency holds the core's settings (the key prefix is filled in
 	// after registration).
 	Idempotency idempotency.Config
@@ -121,8 +127,19 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 	default:
 		bad("IDEMPOTENCY_STORE", c.Store, "want memory, dynamodb or redis")
 	}
-	if c.Store == StoreDynamoDB || c.Store == StoreRedis {
-		errs = append(errs, fmt.Errorf("IDEMPOTENCY_STORE=%q: this build supports the memory store only", c.Store))
+	switch c.Store {
+	case StoreDynamoDB:
+		opts, err := dynamodb.LoadOptions(env, c.FunctionName)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.DynamoDB = opts
+	case StoreRedis:
+		opts, err := redis.LoadOptions(env)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.Redis = opts
 	}
 
 	ic := &c.Idempotency

@@ -107,3 +107,22 @@ func TestDisabledNeedsNoStore(t *testing.T) {
 		t.Errorf("invalid value: %v", err)
 	}
 }
+
+func TestStoreOptionsAreValidatedAtInit(t *testing.T) {
+	_, err := LoadConfig(base(map[string]string{"IDEMPOTENCY_TABLE_NAME": "t", "IDEMPOTENCY_SORT_KEY_ATTR": "id"}))
+	if err == nil || !strings.Contains(err.Error(), "IDEMPOTENCY_SORT_KEY_ATTR") {
+		t.Errorf("sort key equal to the key attribute: %v", err)
+	}
+	c, err := LoadConfig(base(map[string]string{"IDEMPOTENCY_TABLE_NAME": "idem", "AWS_LAMBDA_FUNCTION_NAME": "orders"}))
+	if err != nil || c.DynamoDB.Table != "idem" || c.DynamoDB.StaticPKValue != "idempotency#orders" || c.DynamoDB.KeyAttr != "id" {
+		t.Errorf("dynamodb options %+v %v", c.DynamoDB, err)
+	}
+	_, err = LoadConfig(base(map[string]string{"IDEMPOTENCY_STORE": "redis", "IDEMPOTENCY_REDIS_URL": "http://nope"}))
+	if err == nil || !strings.Contains(err.Error(), "IDEMPOTENCY_REDIS_URL") {
+		t.Errorf("bad redis URL: %v", err)
+	}
+	c, err = LoadConfig(base(map[string]string{"IDEMPOTENCY_REDIS_URL": "redis://127.0.0.1:6379/0"}))
+	if err != nil || c.Store != StoreRedis || c.Redis.URL == "" {
+		t.Errorf("redis options %+v %v", c.Redis, err)
+	}
+}

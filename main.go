@@ -22,7 +22,9 @@ import (
 	"github.com/idemproxy/idemproxy/idempotency"
 	"github.com/idemproxy/idemproxy/runtimeproxy"
 	"github.com/idemproxy/idemproxy/store"
+	"github.com/idemproxy/idemproxy/store/dynamodb"
 	"github.com/idemproxy/idemproxy/store/memory"
+	"github.com/idemproxy/idemproxy/store/redis"
 )
 
 // version is stamped by the build: -ldflags "-X main.version=...".
@@ -78,12 +80,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return 1
 	}
-	var ic runtimeproxy.Interceptor
+	var (
+		ic      runtimeproxy.Interceptor
+		closers []func() error
+	)
 	if initErr == nil {
-		if ic, initErr = newInterceptor(cfg, reg, log); initErr != nil {
+		if ic, closers, initErr = newInterceptor(cfg, reg, log); initErr != nil {
 			errType = errTypeConfig
 		}
 	}
+	defer func() {
+		for _, c := range closers {
+			if err := c(); err != nil {
+				log.Warn("close store", "error", err)
+			}
+		}
+	}()
 	if initErr != nil {
 		log.Error("init failed", "errorType", errType, "error", initErr)
 		rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -132,28 +144,47 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 // newInterceptor builds the store and the idempotency core, or a pure
 // pass-through when idempotency is disabled.
-func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger) (runtimeproxy.Interceptor, error) {
+func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger) (_ runtimeproxy.Interceptor, closers []func() error, _ error) {
 	if cfg.Disabled {
 		log.Warn("Disabling idempotency is intended for development environments only and should not be used in production.",
 			"variable", "POWERTOOLS_IDEMPOTENCY_DISABLED")
-		return runtimeproxy.PassThrough{}, nil
+		return runtimeproxy.PassThrough{}, nil, nil
 	}
 	var st store.Store
 	switch cfg.Store {
 	case StoreMemory:
 		st = memory.New()
+	case StoreDynamoDB:
+		// Built once; no network call here. Credentials, region and
+		// endpoint come from the SDK's standard chain.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		client, err := dynamodb.NewClient(ctx)
+		cancel()
+		if err != nil {
+			return nil, nil, fmt.Errorf("DynamoDB client: %w", err)
+		}
+		if st, err = dynamodb.New(client, cfg.DynamoDB); err != nil {
+			return nil, nil, err
+		}
+	case StoreRedis:
+		rs, err := redis.New(cfg.Redis)
+		if err != nil {
+			return nil, nil, err
+		}
+		closers = append(closers, rs.Close)
+		st = rs
 	default:
-		return nil, fmt.Errorf("IDEMPOTENCY_STORE=%q: not supported", cfg.Store)
+		return nil, nil, fmt.Errorf("IDEMPOTENCY_STORE=%q: not supported", cfg.Store)
 	}
 	ic := cfg.Idempotency
 	ic.Key.KeyPrefix = cfg.KeyPrefixFor(reg.Handler)
 	core, err := idempotency.New(ic, st, idempotency.WithLogger(log))
 	if err != nil {
-		return nil, fmt.Errorf("idempotency configuration: %w", err)
+		return nil, closers, fmt.Errorf("idempotency configuration: %w", err)
 	}
 	log.Info("idempotency enabled", "store", cfg.Store, "keyPrefix", ic.Key.KeyPrefix,
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()))
-	return idempotent{core: core}, nil
+	return idempotent{core: core}, closers, nil
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or

@@ -1,0 +1,228 @@
+package redis
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/idemproxy/idemproxy/store"
+)
+
+// Fields idemproxy adds to the Powertools layout. Powertools ignores them.
+const (
+	ownerField       = "idemproxy_owner"
+	contentTypeField = "idemproxy_content_type"
+	encodingField    = "idemproxy_encoding"
+	// base64Encoding marks a data field holding base64 because the response
+	// is not valid UTF-8.
+	base64Encoding = "base64"
+)
+
+// maxExactNumber bounds the times a record may hold: integers up to 2^53
+// are exact both here and in the server's Lua (IEEE doubles), so the script
+// and the decoder always agree on liveness.
+const maxExactNumber = 1 << 53
+
+// ErrCorruptRecord reports a stored value that is not a record this package
+// can decode. Claim returns it (with no record) when such a value blocks the
+// key; it does not wrap store.ErrAlreadyExists.
+var ErrCorruptRecord = errors.New("redis: stored value is not a valid idempotency record")
+
+func isOwnField(name string) bool {
+	return name == ownerField || name == contentTypeField || name == encodingField
+}
+
+// attrs holds the configurable JSON field names.
+type attrs struct {
+	expiry, inProgressExpiry, status, data, validation string
+}
+
+// encodeRecord returns rec as the JSON object Powertools'
+// RedisCachePersistenceLayer stores, in its field order, plus idemproxy's
+// fields:
+//
+//	in progress: {status, expiration, [in_progress_expiration], [validation], idemproxy_owner}
+//	completed:   {data, status, expiration, [in_progress_expiration], [validation], idemproxy_owner,
+//	              [idemproxy_content_type], [idemproxy_encoding]}
+//
+// expiration is whole epoch seconds and in_progress_expiration whole epoch
+// milliseconds (omitted when zero). data holds the response verbatim when it
+// is valid UTF-8 (for a JSON response that is exactly Powertools'
+// json.dumps(result) string), otherwise its standard base64 encoding with
+// idemproxy_encoding "base64".
+func encodeRecord(rec store.Record, a attrs) []byte {
+	var buf bytes.Buffer
+	buf.Grow(256 + len(rec.Response)*4/3)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	first := true
+	field := func(name string) {
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		writeString(&buf, enc, name)
+		buf.WriteByte(':')
+	}
+	str := func(name, value string) {
+		field(name)
+		writeString(&buf, enc, value)
+	}
+	num := func(name string, value int64) {
+		field(name)
+		buf.WriteString(strconv.FormatInt(value, 10))
+	}
+
+	buf.WriteByte('{')
+	completed := rec.Status == store.StatusCompleted
+	encoding := ""
+	if completed {
+		data := string(rec.Response)
+		if !utf8.Valid(rec.Response) {
+			data, encoding = base64.StdEncoding.EncodeToString(rec.Response), base64Encoding
+		}
+		str(a.data, data)
+	}
+	str(a.status, string(rec.Status))
+	num(a.expiry, store.EpochSeconds(rec.Expiry))
+	if ms := store.EpochMillis(rec.InProgressExpiry); ms != 0 {
+		num(a.inProgressExpiry, ms)
+	}
+	if rec.PayloadHash != "" {
+		str(a.validation, rec.PayloadHash)
+	}
+	str(ownerField, rec.Owner)
+	if completed && rec.ContentType != "" {
+		str(contentTypeField, rec.ContentType)
+	}
+	if encoding != "" {
+		str(encodingField, encoding)
+	}
+	buf.WriteByte('}')
+	return buf.Bytes()
+}
+
+// writeString appends s as a JSON string without HTML escaping.
+func writeString(buf *bytes.Buffer, enc *json.Encoder, s string) {
+	_ = enc.Encode(s) // encoding a string cannot fail
+	buf.Truncate(buf.Len() - 1)
+}
+
+// decodeRecord parses a stored value: one written by encodeRecord, or by
+// Powertools (Python: data is its json.dumps(result) string; TypeScript:
+// data is the result as native JSON, whose text becomes the response).
+// Missing or null fields are zero; a field of the wrong JSON type is an
+// error wrapping ErrCorruptRecord. Numbers may be fractional (they are
+// floored, as the Lua scripts do) but must lie within ±2^53.
+func decodeRecord(key string, value []byte, a attrs) (store.Record, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(value, &obj); err != nil {
+		return store.Record{}, fmt.Errorf("%w: %v", ErrCorruptRecord, err)
+	}
+	d := decoder{obj: obj}
+	rec := store.Record{
+		Key:              key,
+		Status:           store.Status(d.str(a.status)),
+		Expiry:           d.time(a.expiry, store.FromEpochSeconds),
+		InProgressExpiry: d.time(a.inProgressExpiry, store.FromEpochMillis),
+		PayloadHash:      d.str(a.validation),
+		Owner:            d.str(ownerField),
+		ContentType:      d.str(contentTypeField),
+	}
+	encoding := d.str(encodingField)
+	if raw, ok := obj[a.data]; ok && !isNull(raw) {
+		if raw[0] == '"' {
+			data := d.str(a.data)
+			rec.Response = []byte(data)
+			switch encoding {
+			case "":
+			case base64Encoding:
+				resp, err := base64.StdEncoding.DecodeString(data)
+				if err != nil {
+					d.fail(a.data, fmt.Sprintf("invalid base64: %v", err))
+				}
+				rec.Response = resp
+			default:
+				d.fail(encodingField, fmt.Sprintf("unknown encoding %q", encoding))
+			}
+		} else if encoding != "" {
+			d.fail(a.data, "not a string but "+encodingField+" is set")
+		} else {
+			rec.Response = bytes.Clone(raw) // Powertools TypeScript: native JSON
+		}
+	}
+	if len(d.errs) > 0 {
+		return store.Record{}, fmt.Errorf("%w: %w", ErrCorruptRecord, errors.Join(d.errs...))
+	}
+	return rec, nil
+}
+
+// decoder reads typed fields from a JSON object, collecting errors.
+type decoder struct {
+	obj  map[string]json.RawMessage
+	errs []error
+}
+
+func (d *decoder) fail(name, problem string) {
+	d.errs = append(d.errs, fmt.Errorf("field %q: %s", name, problem))
+}
+
+func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+
+// str returns the string field name, "" if missing or null.
+func (d *decoder) str(name string) string {
+	raw, ok := d.obj[name]
+	if !ok || isNull(raw) {
+		return ""
+	}
+	var s string
+	if raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+		d.fail(name, "not a string")
+	}
+	return s
+}
+
+// num returns the number field name floored to an integer, 0 if missing or
+// null.
+func (d *decoder) num(name string) int64 {
+	raw, ok := d.obj[name]
+	if !ok || isNull(raw) {
+		return 0
+	}
+	if raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		d.fail(name, "not a number")
+		return 0
+	}
+	n, err := strconv.ParseInt(string(raw), 10, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(string(raw), 64)
+		if ferr != nil || math.IsInf(f, 0) || math.Abs(f) > maxExactNumber {
+			d.fail(name, "number out of range")
+			return 0
+		}
+		n = int64(math.Floor(f))
+	}
+	if n > maxExactNumber || n < -maxExactNumber {
+		d.fail(name, "number out of range")
+		return 0
+	}
+	return n
+}
+
+// time returns the number field name converted by from. A non-zero number
+// that converts to the zero Time (year 1) would read as "unset" and is
+// rejected.
+func (d *decoder) time(name string, from func(int64) time.Time) time.Time {
+	n := d.num(name)
+	t := from(n)
+	if n != 0 && t.IsZero() {
+		d.fail(name, "number out of range")
+	}
+	return t
+}
