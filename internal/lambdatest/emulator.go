@@ -180,6 +180,12 @@ func (e *Emulator) environ(proxyPort int) []string {
 		"LAMBDATEST_ARTIFACTS="+e.opts.Artifacts.Dir,
 		"IDEMPOTENCY_PROXY_PORT="+strconv.Itoa(proxyPort),
 	)
+	if n := len(e.opts.Handler); n > 0 {
+		// The function's handler setting, which the emulator reports in the
+		// Extensions API's register response (as Lambda does): the last
+		// argument, e.g. "app.handler", or the executable's file name.
+		env = append(env, "AWS_LAMBDA_FUNCTION_HANDLER="+filepath.Base(e.opts.Handler[n-1]))
+	}
 	if e.opts.FunctionTimeout > 0 {
 		env = append(env, "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(e.opts.FunctionTimeout))
 	}
