@@ -153,8 +153,9 @@ func TestPassthrough(t *testing.T) {
 
 // TestInvalidJSONPassthrough sends payloads that are not JSON through the
 // extension with idempotency disabled: the runtime must get them as is and
-// report its own unmarshal error. (With idempotency on, the extension
-// answers these itself with IdempotencyKeyError.)
+// report its own unmarshal error. With idempotency on, events that are not
+// JSON at all pass through the same way (nothing to key on), while
+// malformed JSON fails with IdempotencyKeyError.
 func TestInvalidJSONPassthrough(t *testing.T) {
 	for _, kind := range runtimes {
 		t.Run(string(kind), func(t *testing.T) {
@@ -165,6 +166,23 @@ func TestInvalidJSONPassthrough(t *testing.T) {
 			for i, payload := range []string{"not json at all", "", "{\"truncated\":", "\xff\xfe binary"} {
 				res := p.sameRaw(t, []byte(payload), fmt.Sprintf("junk-%d", i))
 				decodeError(t, res, 200)
+			}
+		})
+		t.Run(string(kind)+"/memory", func(t *testing.T) {
+			t.Parallel()
+			opts := options(t, kind)
+			opts.Env = append(opts.Env, "IDEMPOTENCY_STORE=memory")
+			p := startPair(t, opts)
+			for i, payload := range []string{"not json at all", "", "\xff\xfe binary"} {
+				res := p.sameRaw(t, []byte(payload), fmt.Sprintf("junk-%d", i))
+				decodeError(t, res, 200)
+			}
+			if !strings.Contains(p.ext.Logs(), "No idempotency key value found") {
+				t.Error("events that are not JSON were not logged")
+			}
+			_, ext := p.invokeRaw(t, []byte("{\"truncated\":"), "malformed")
+			if fe := decodeError(t, ext, 200); fe.ErrorType != "IdempotencyKeyError" {
+				t.Errorf("malformed JSON: %+v", fe)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package idempotency
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -113,6 +114,11 @@ func reject(errorType, msg string) Outcome {
 // expiry; requestID only labels logs.
 func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requestID string) Outcome {
 	d, err := c.keyer.Derive(event)
+	if err != nil && !looksLikeJSON(event) {
+		// Not JSON at all (plain text, binary, empty): there is nothing to
+		// key on, as with a missing key. Malformed JSON is an error below.
+		d, err = Derived{MissingKey: true}, nil
+	}
 	if err != nil {
 		c.stats.rejected.Add(1)
 		c.log.Warn("cannot derive the idempotency key", "requestId", requestID, "error", err)
@@ -190,6 +196,23 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 		now = c.now()
 		rec.Expiry = now.Add(c.cfg.ExpiresAfter)
 	}
+}
+
+// looksLikeJSON reports whether event starts like a JSON text: its first
+// non-blank byte (after an optional byte-order mark) can begin a JSON value.
+func looksLikeJSON(event []byte) bool {
+	event = bytes.TrimPrefix(event, []byte("\xef\xbb\xbf"))
+	event = bytes.TrimLeft(event, " \t\r\n")
+	if len(event) == 0 {
+		return false
+	}
+	switch c := event[0]; {
+	case c == '{', c == '[', c == '"', c == '-', c >= '0' && c <= '9':
+		return true
+	case c == 't', c == 'f', c == 'n':
+		return bytes.HasPrefix(event, []byte("true")) || bytes.HasPrefix(event, []byte("false")) || bytes.HasPrefix(event, []byte("null"))
+	}
+	return false
 }
 
 func (c *Core) validationFails(rec store.Record, d Derived) bool {

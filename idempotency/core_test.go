@@ -353,9 +353,20 @@ func TestMissingKey(t *testing.T) {
 	}
 }
 
+func TestEventsThatAreNotJSONRunWithoutAKey(t *testing.T) {
+	for _, ev := range []string{"", "   ", "not json", "\x00\x01binary", "<xml/>", "\xef\xbb\xbfplain"} {
+		f := newFixture(t, Config{Key: KeyConfig{EventKeyJMESPath: "id"}})
+		if o := f.begin(t, ev); o.Verdict != Proceed || o.Claim != nil || f.mem.Len() != 0 {
+			t.Errorf("%q: %+v", ev, o)
+		}
+		g := newFixture(t, Config{RaiseOnNoIdempotencyKey: true})
+		wantVerdict(t, g.begin(t, ev), Reject, ErrorTypeKey)
+	}
+}
+
 func TestMalformedEventFailsWithKeyError(t *testing.T) {
 	f := newFixture(t, Config{Key: KeyConfig{EventKeyJMESPath: "powertools_json(body).id"}})
-	for _, ev := range []string{`{"id":`, `not json`, `{"body":"{not json"}`} {
+	for _, ev := range []string{`{"id":`, `[1,`, `"unterminated`, `{"body":"{not json"}`, `nulls`, `-`} {
 		o := f.begin(t, ev)
 		wantVerdict(t, o, Reject, ErrorTypeKey)
 	}
