@@ -35,6 +35,10 @@ type Config struct {
 	// FunctionName is AWS_LAMBDA_FUNCTION_NAME ("test-func" when unset, as
 	// Powertools Python).
 	FunctionName string
+	// Handler is the function's handler setting when the environment has it
+	// (AWS_LAMBDA_FUNCTION_HANDLER, _HANDLER); the Extensions API's register
+	// response is preferred.
+	Handler string
 	// KeyPrefix is IDEMPOTENCY_KEY_PREFIX; empty means
 	// "{FunctionName}.{handler}" with the handler from registration.
 	KeyPrefix string
@@ -97,6 +101,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("POWERTOOLS_IDEMPOTENCY_DISABLED", v, "want a boolean (true/false, 1/0, yes/no, on/off)")
 		}
 		c.Disabled = b
+	}
+	c.Handler = env("AWS_LAMBDA_FUNCTION_HANDLER")
+	if c.Handler == "" {
+		c.Handler = env("_HANDLER")
 	}
 	c.FunctionName = env("AWS_LAMBDA_FUNCTION_NAME")
 	if c.FunctionName == "" {

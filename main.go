@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -177,7 +178,7 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 		return nil, nil, fmt.Errorf("IDEMPOTENCY_STORE=%q: not supported", cfg.Store)
 	}
 	ic := cfg.Idempotency
-	ic.Key.KeyPrefix = cfg.KeyPrefixFor(reg.Handler)
+	ic.Key.KeyPrefix = cfg.KeyPrefixFor(cmp.Or(reg.Handler, cfg.Handler))
 	core, err := idempotency.New(ic, st, idempotency.WithLogger(log))
 	if err != nil {
 		return nil, closers, fmt.Errorf("idempotency configuration: %w", err)
