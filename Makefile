@@ -74,3 +74,37 @@ fuzz:
 
 clean:
 	rm -rf bin dist
+
+## layer: reproducible Lambda layer zips dist/idemproxy-layer-x86_64.zip and dist/idemproxy-layer-arm64.zip
+# Each holds extensions/idemproxy, idemproxy-wrapper and bootstrap (mode 0755,
+# fixed timestamps, sorted, nothing else). Same commit, same toolchain: same bytes.
+# A binary over LAYER_MAX_BYTES (12 MiB) fails the build and leaves no zip.
+DIST ?= dist
+LAYER_ARCHS ?= x86_64 arm64
+LAYER_MAX_BYTES ?= 12582912
+layer:
+	@rm -f $(foreach a,$(LAYER_ARCHS),$(DIST)/idemproxy-layer-$(a).zip)
+	@set -e; for arch in $(LAYER_ARCHS); do \
+		case $$arch in x86_64) goarch=amd64 ;; arm64) goarch=arm64 ;; *) echo "unknown layer architecture $$arch (want x86_64 or arm64)"; exit 1 ;; esac; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$goarch go build -trimpath -ldflags "$(LDFLAGS)" -o $(DIST)/$$arch/idemproxy . ; \
+		go run ./internal/cmd/mklayer -o $(DIST)/idemproxy-layer-$$arch.zip -max-bytes $(LAYER_MAX_BYTES) \
+			extensions/idemproxy=$(DIST)/$$arch/idemproxy idemproxy-wrapper=layer/idemproxy-wrapper bootstrap=layer/bootstrap; \
+	done
+
+# SAM (template.yaml, BuildMethod: makefile) runs build-<LogicalId> with
+# ARTIFACTS_DIR set: the layer's files for one architecture go there.
+build-IdemproxyLayer:
+	$(call sam_layer,amd64)
+
+build-IdemproxyLayerArm64:
+	$(call sam_layer,arm64)
+
+define sam_layer
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set (sam build sets it)"; exit 1; }
+	mkdir -p "$(ARTIFACTS_DIR)/extensions"
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(1) go build -trimpath -ldflags "$(LDFLAGS)" -o "$(ARTIFACTS_DIR)/extensions/idemproxy" .
+	install -m 0755 layer/idemproxy-wrapper layer/bootstrap "$(ARTIFACTS_DIR)/"
+	chmod 0755 "$(ARTIFACTS_DIR)/extensions/idemproxy"
+endef
+
+.PHONY: layer build-IdemproxyLayer build-IdemproxyLayerArm64

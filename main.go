@@ -159,7 +159,7 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 		// Built once; no network call here. Credentials, region and
 		// endpoint come from the SDK's standard chain.
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		client, err := dynamodb.NewClient(ctx)
+		client, err := dynamodb.NewClient(ctx, os.Getenv)
 		cancel()
 		if err != nil {
 			return nil, nil, fmt.Errorf("DynamoDB client: %w", err)

@@ -1,17 +1,21 @@
 package dynamodb
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/credentials/endpointcreds"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
@@ -46,17 +50,24 @@ const (
 	maxIdleConns = 32
 )
 
-// NewClient builds a DynamoDB client from the standard AWS configuration
-// chain (config.LoadDefaultConfig): region from AWS_REGION, credentials from
-// the environment (as Lambda provides them) or shared files, and the
-// endpoint from AWS_ENDPOINT_URL_DYNAMODB or AWS_ENDPOINT_URL when set. Build
-// it once per process and share it: its HTTP client keeps connections alive
-// across invocations.
+// NewClient builds a DynamoDB client the way Lambda functions need it,
+// from the environment read through getenv: region from AWS_REGION (or
+// AWS_DEFAULT_REGION); credentials from AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (as Lambda provides them to
+// every process of the function), else from the container credentials
+// endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI, with
+// AWS_CONTAINER_AUTHORIZATION_TOKEN or _TOKEN_FILE), both through the SDK's
+// own providers; the endpoint from AWS_ENDPOINT_URL_DYNAMODB, else
+// AWS_ENDPOINT_URL. This is the part of the SDK's default chain
+// (config.LoadDefaultConfig) that applies in Lambda; the rest (shared
+// files, SSO, web identity, EC2 metadata) would add 2 MB of STS and SSO
+// clients to the extension's binary. Build it once per process and share
+// it: its HTTP client keeps connections alive across invocations.
 //
 // Retries are few and short (3 attempts, backoff of at most 100 ms). optFns
-// are applied after these settings and may override them. NewClient makes
-// no network call: credentials are resolved on first use.
-func NewClient(ctx context.Context, optFns ...func(*config.LoadOptions) error) (*ddb.Client, error) {
+// are applied last and may override anything. NewClient makes no network
+// call: credentials are resolved on first use.
+func NewClient(ctx context.Context, getenv func(string) string, optFns ...func(*ddb.Options)) (*ddb.Client, error) {
 	httpClient := awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) {
 			d.Timeout = dialTimeout
@@ -67,15 +78,61 @@ func NewClient(ctx context.Context, optFns ...func(*config.LoadOptions) error) (
 			t.MaxIdleConnsPerHost = maxIdleConns
 			t.IdleConnTimeout = 90 * time.Second
 		})
-	opts := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
-		config.WithRetryer(newRetryer),
+	o := ddb.Options{
+		Region:     cmp.Or(getenv("AWS_REGION"), getenv("AWS_DEFAULT_REGION")),
+		HTTPClient: httpClient,
+		Retryer:    newRetryer(),
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, append(opts, optFns...)...)
+	if ep := cmp.Or(getenv("AWS_ENDPOINT_URL_DYNAMODB"), getenv("AWS_ENDPOINT_URL")); ep != "" {
+		o.BaseEndpoint = aws.String(ep)
+	}
+	if creds := credentialsFromEnv(getenv, httpClient); creds != nil {
+		o.Credentials = aws.NewCredentialsCache(creds)
+	}
+	c := ddb.New(o, optFns...)
+	opts := c.Options()
+	if opts.Region == "" {
+		return nil, fmt.Errorf("dynamodb: %w: no region: set AWS_REGION", ErrInvalidOptions)
+	}
+	if opts.Credentials == nil {
+		return nil, fmt.Errorf("dynamodb: %w: no AWS credentials in the environment (AWS_ACCESS_KEY_ID, or AWS_CONTAINER_CREDENTIALS_FULL_URI)", ErrInvalidOptions)
+	}
+	_ = ctx
+	return c, nil
+}
+
+// credentialsFromEnv returns the SDK provider for the credentials the
+// environment holds, or nil.
+func credentialsFromEnv(getenv func(string) string, hc aws.HTTPClient) aws.CredentialsProvider {
+	if id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY"); id != "" && secret != "" {
+		return credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN"))
+	}
+	uri := getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+	if rel := getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"); uri == "" && rel != "" {
+		uri = "http://169.254.170.2" + rel
+	}
+	if uri == "" {
+		return nil
+	}
+	return endpointcreds.New(uri, func(o *endpointcreds.Options) {
+		o.HTTPClient = hc
+		o.AuthorizationToken = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN")
+		if file := getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); file != "" {
+			o.AuthorizationTokenProvider = tokenFile(file)
+		}
+	})
+}
+
+// tokenFile reads the container authorization token from a file at each
+// refresh, as the SDK's default chain does.
+type tokenFile string
+
+func (f tokenFile) GetToken() (string, error) {
+	b, err := os.ReadFile(string(f))
 	if err != nil {
-		return nil, fmt.Errorf("dynamodb: load AWS configuration: %w", err)
+		return "", fmt.Errorf("dynamodb: read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
 	}
-	return ddb.NewFromConfig(cfg), nil
+	return strings.TrimSpace(string(b)), nil
 }
 
 func newRetryer() aws.Retryer {

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"crypto/rand"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"os"
 	"strings"
 	"sync"
@@ -10,7 +11,6 @@ import (
 	"testing"
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
-	"github.com/aws/aws-sdk-go-v2/config"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -86,15 +86,14 @@ func (c *requestCounter) BeforeTransmit(context.Context, *smithyhttp.Interceptor
 // counter if not nil.
 func sdkClient(t testing.TB, endpoint string, counter *requestCounter) *ddb.Client {
 	t.Helper()
-	optFns := []func(*config.LoadOptions) error{
-		config.WithBaseEndpoint(endpoint),
-		config.WithRegion(testservers.Region),
-		config.WithCredentialsProvider(testservers.Credentials()),
-	}
-	if counter != nil {
-		optFns = append(optFns, config.WithBeforeTransmit(counter))
-	}
-	c, err := NewClient(t.Context(), optFns...)
+	c, err := NewClient(t.Context(), func(string) string { return "" }, func(o *ddb.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+		o.Region = testservers.Region
+		o.Credentials = testservers.Credentials()
+		if counter != nil {
+			o.Interceptors.AddBeforeTransmit(counter)
+		}
+	})
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
