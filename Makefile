@@ -108,3 +108,36 @@ define sam_layer
 endef
 
 .PHONY: layer build-IdemproxyLayer build-IdemproxyLayerArm64
+
+## bench: the benchmark suite (issue 7): writes bench/results.md, bench/results.json and bench/results.png
+.PHONY: bench bench-smoke bench-deps bench-peers
+bench: deps bench-deps
+	go run ./bench/cmd/report $(BENCH_ARGS)
+
+## bench-smoke: every benchmark path once, results checked, no timing asserted (also run by `make test`)
+bench-smoke: deps
+	go test -race -count=1 -run '^TestSmoke$$' ./bench/
+
+## bench-deps: the TypeScript peer's npm packages, and matplotlib (pinned, into .venv) for the chart
+bench-deps: bench-peers $(VENV)/.bench-installed
+
+bench-peers: npm bench/peers/node_modules/.package-lock.json
+bench/peers/node_modules/.package-lock.json: bench/peers/package.json bench/peers/package-lock.json
+	npm ci --prefix bench/peers --ignore-scripts --no-audit --no-fund
+
+$(VENV)/.bench-installed: bench/requirements.txt $(VENV)/.installed
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
+	@touch $@
+
+# The benchmark smoke test, part of `go test ./...`, drives the TypeScript peer.
+deps: bench-peers
+
+## soak: the long reliability runs, with their counts: scenario 1 (concurrent sandboxes on one store) at
+## 1,000 duplicates of one key, and scenario 2 (store faults) round after round for SOAK_FAULTS (3m)
+SOAK_FAULTS ?= 3m
+.PHONY: soak
+soak: deps
+	@set -o pipefail; IDEMPOTENCY_SOAK=1 IDEMPOTENCY_SOAK_FAULTS=$(SOAK_FAULTS) \
+		IDEMPOTENCY_TEST_ALLOW_NO_REDIS=$$(command -v redis-server >/dev/null || echo 1) \
+		go test -count=1 -timeout 60m -v -run '^(TestReliabilityConcurrentSandboxes|TestReliabilityStoreFaults)$$' ./e2e/ \
+		| grep -E '^(scenario |--- |ok |FAIL|PASS)|reliability_[a-z]+_test\.go'

@@ -49,6 +49,10 @@ type Config struct {
 	// Idempotency holds the core's settings (the key prefix is filled in
 	// after registration).
 	Idempotency idempotency.Config
+	// TestClockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS, FOR TESTS ONLY: it
+	// shifts the clock of the idempotency core (and the invocation deadlines
+	// it sees) to simulate an execution environment whose clock is wrong.
+	TestClockOffset time.Duration
 }
 
 // DefaultProxyPort is the proxy's port when IDEMPOTENCY_PROXY_PORT is unset.
@@ -124,6 +128,9 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 	switch c.Store {
 	case "":
 		switch {
+		case env("IDEMPOTENCY_TABLE_NAME") != "" && env("IDEMPOTENCY_REDIS_URL") != "":
+			errs = append(errs, errors.New("IDEMPOTENCY_TABLE_NAME and IDEMPOTENCY_REDIS_URL are both set and IDEMPOTENCY_STORE is not: "+
+				"set IDEMPOTENCY_STORE to dynamodb or redis to say which store to use"))
 		case env("IDEMPOTENCY_TABLE_NAME") != "":
 			c.Store = StoreDynamoDB
 		case env("IDEMPOTENCY_REDIS_URL") != "":
@@ -202,8 +209,27 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 			ic.LocalCacheMaxItems = n
 		}
 	}
+	if v := env("IDEMPOTENCY_CLOCK_SKEW_TOLERANCE_MS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > maxClockMs {
+			bad("IDEMPOTENCY_CLOCK_SKEW_TOLERANCE_MS", v, "want a whole number of milliseconds from 0 to 3600000")
+		} else {
+			ic.ClockSkewTolerance = time.Duration(n) * time.Millisecond
+		}
+	}
+	if v := env("IDEMPOTENCY_TEST_CLOCK_OFFSET_MS"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < -maxClockMs || n > maxClockMs {
+			bad("IDEMPOTENCY_TEST_CLOCK_OFFSET_MS", v, "want a whole number of milliseconds from -3600000 to 3600000 (for tests only)")
+		} else {
+			c.TestClockOffset = time.Duration(n) * time.Millisecond
+		}
+	}
 	return errs
 }
+
+// maxClockMs bounds the clock settings: one hour, in milliseconds.
+const maxClockMs = 3600 * 1000
 
 // KeyPrefixFor returns the key prefix for the handler named at registration.
 func (c Config) KeyPrefixFor(handler string) string {

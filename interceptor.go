@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/idemproxy/idemproxy/idempotency"
 	"github.com/idemproxy/idemproxy/runtimeproxy"
@@ -10,13 +11,22 @@ import (
 // idempotent adapts the idempotency core to the proxy's interception point.
 type idempotent struct {
 	core *idempotency.Core
+	// clockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS (tests only): the
+	// core's clock runs this far ahead, so the deadlines it is given are
+	// shifted the same way, as an environment whose clock is wrong would
+	// compute them.
+	clockOffset time.Duration
 }
 
 var _ runtimeproxy.Interceptor = idempotent{}
 
 // Invoke implements runtimeproxy.Interceptor.
 func (i idempotent) Invoke(ctx context.Context, inv *runtimeproxy.Invocation) runtimeproxy.Decision {
-	o := i.core.Begin(ctx, inv.Event, inv.Deadline, inv.RequestID)
+	deadline := inv.Deadline
+	if !deadline.IsZero() {
+		deadline = deadline.Add(i.clockOffset)
+	}
+	o := i.core.Begin(ctx, inv.Event, deadline, inv.RequestID)
 	switch o.Verdict {
 	case idempotency.Replay:
 		return runtimeproxy.Decision{Action: runtimeproxy.Respond, Body: o.Response, ContentType: o.ContentType}

@@ -179,13 +179,20 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 	}
 	ic := cfg.Idempotency
 	ic.Key.KeyPrefix = cfg.KeyPrefixFor(cmp.Or(reg.Handler, cfg.Handler))
-	core, err := idempotency.New(ic, st, idempotency.WithLogger(log))
+	opts := []idempotency.Option{idempotency.WithLogger(log)}
+	if offset := cfg.TestClockOffset; offset != 0 {
+		log.Warn("IDEMPOTENCY_TEST_CLOCK_OFFSET_MS is set: the idempotency clock is shifted; this is for tests only",
+			"offsetMs", offset.Milliseconds())
+		opts = append(opts, idempotency.WithClock(func() time.Time { return time.Now().Add(offset) }))
+	}
+	core, err := idempotency.New(ic, st, opts...)
 	if err != nil {
 		return nil, closers, fmt.Errorf("idempotency configuration: %w", err)
 	}
 	log.Info("idempotency enabled", "store", cfg.Store, "keyPrefix", ic.Key.KeyPrefix,
-		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()))
-	return idempotent{core: core}, closers, nil
+		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
+		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds())
+	return idempotent{core: core, clockOffset: cfg.TestClockOffset}, closers, nil
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or

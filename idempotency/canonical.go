@@ -2,12 +2,11 @@ package idempotency
 
 import (
 	"errors"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/valyala/fastjson"
 )
 
 // encoder writes values exactly as Python's json.dumps does with
@@ -25,7 +24,7 @@ type encoder struct {
 
 type srcPair struct {
 	k string
-	v *fastjson.Value
+	v *jnode
 }
 
 var errNotSerializable = errors.New("object of type expref is not JSON serializable")
@@ -128,33 +127,30 @@ func (e *encoder) object(o *object) error {
 }
 
 // srcValue writes a parsed JSON node; in sorted mode without materialising it.
-func (e *encoder) srcValue(v *fastjson.Value) {
-	switch v.Type() {
-	case fastjson.TypeObject:
+func (e *encoder) srcValue(v *jnode) {
+	switch v.kind {
+	case jObject:
 		if !e.sorted {
 			_ = e.object(value{src: v, kind: kObject}.dict()) // source values always serialize
 			return
 		}
-		o, _ := v.Object()
-		e.srcObject(o)
-	case fastjson.TypeArray:
-		a, _ := v.Array()
+		e.srcObject(v)
+	case jArray:
 		e.buf = append(e.buf, '[')
-		for i, el := range a {
+		for i, el := range v.children() {
 			if i > 0 {
 				e.comma()
 			}
 			e.srcValue(el)
 		}
 		e.buf = append(e.buf, ']')
-	case fastjson.TypeString:
-		s, _ := v.StringBytes()
-		e.buf = appendPyString(e.buf, b2s(s))
-	case fastjson.TypeNumber:
+	case jString:
+		e.buf = appendPyString(e.buf, v.string())
+	case jNumber:
 		e.srcNumber(v)
-	case fastjson.TypeTrue:
+	case jTrue:
 		e.buf = append(e.buf, "true"...)
-	case fastjson.TypeFalse:
+	case jFalse:
 		e.buf = append(e.buf, "false"...)
 	default:
 		e.buf = append(e.buf, "null"...)
@@ -163,11 +159,12 @@ func (e *encoder) srcValue(v *fastjson.Value) {
 
 // srcObject writes an object with sorted keys; for duplicate keys the last
 // value wins, as with json.loads. Pairs are staged on a shared stack.
-func (e *encoder) srcObject(o *fastjson.Object) {
+func (e *encoder) srcObject(o *jnode) {
 	base := len(e.pairs)
-	o.Visit(func(k []byte, v *fastjson.Value) {
-		e.pairs = append(e.pairs, srcPair{k: b2s(k), v: v})
-	})
+	kv := o.children()
+	for i := 0; i < len(kv); i += 2 {
+		e.pairs = append(e.pairs, srcPair{k: kv[i].string(), v: kv[i+1]})
+	}
 	top := len(e.pairs)
 	ps := e.pairs[base:top]
 	if !slices.IsSortedFunc(ps, cmpPair) {
@@ -197,18 +194,17 @@ func cmpPair(a, b srcPair) int { return strings.Compare(a.k, b.k) }
 
 // srcNumber writes a source number: ints keep their digits (-0 becomes 0),
 // floats are re-rendered as repr(float(text)).
-func (e *encoder) srcNumber(v *fastjson.Value) {
-	start := len(e.buf)
-	e.buf = v.MarshalTo(e.buf)
-	text := e.buf[start:]
+func (e *encoder) srcNumber(v *jnode) {
+	text := v.str
 	if isIntText(text) {
-		if len(text) == 2 && text[0] == '-' && text[1] == '0' {
-			e.buf = append(e.buf[:start], '0')
+		if text == "-0" {
+			text = "0"
 		}
+		e.buf = append(e.buf, text...)
 		return
 	}
-	f, _ := strconv.ParseFloat(b2s(text), 64)
-	e.buf = appendPyFloat(e.buf[:start], f)
+	f, _ := strconv.ParseFloat(text, 64)
+	e.buf = appendPyFloat(e.buf, f)
 }
 
 // needsEscape marks the bytes that ensure_ascii output cannot carry as is:
@@ -228,11 +224,21 @@ func appendPyString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		c := s[i]
-		if !needsEscape[c] {
-			i++
-			continue
+		// Skip to the next byte to escape, eight bytes at a time.
+		for i+8 <= len(s) {
+			if m := escapeMask(load8(s, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				break
+			}
+			i += 8
 		}
+		for i < len(s) && !needsEscape[s[i]] {
+			i++
+		}
+		if i == len(s) {
+			break
+		}
+		c := s[i]
 		dst = append(dst, s[start:i]...)
 		if c < utf8.RuneSelf {
 			switch c {
@@ -267,6 +273,13 @@ func appendPyString(dst []byte, s string) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+// escapeMask flags (high bit of each byte, exact for the first one) the
+// bytes of w that needsEscape marks.
+func escapeMask(w uint64) uint64 {
+	d := w ^ (0x7f * ones)
+	return special(w) | w&highs | (d-ones)&^d&highs
 }
 
 func appendU4(dst []byte, r rune) []byte {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/valyala/fastjson"
@@ -101,19 +100,21 @@ func checkOwnedMatchesSource(t testing.TB, text []byte) {
 	}
 }
 
-func TestRewriteLoneSurrogates(t *testing.T) {
+func TestUnescapeSurrogates(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{`"\ud83d\ude00"`, ""},
-		{`"\\ud800"`, ""},
-		{`"\ud800"`, "\"\xed\xa0\x80\""},
-		{`"\ud800\u0041"`, "\"\xed\xa0\x80\\u0041\""},
-		{`"\udc00\ud800\udc00"`, "\"\xed\xb0\x80\\ud800\\udc00\""},
-		{`"\\\ud800x"`, "\"\\\\\xed\xa0\x80x\""},
+		{`\ud83d\ude00`, "\U0001F600"},
+		{`\\ud800`, `\ud800`},
+		{`\ud800`, "\xed\xa0\x80"},
+		{`\ud800\u0041`, "\xed\xa0\x80A"},
+		{`\udc00\ud800\udc00`, "\xed\xb0\x80\U00010000"},
+		{`\\\ud800x`, "\\\xed\xa0\x80x"},
+		{`\ud800\ud800\udc00`, "\xed\xa0\x80\U00010000"},
+		{`a\"b\/c\b\f\n\r\t\u00E9\u0000`, "a\"b/c\b\f\n\r\t\u00e9\x00"},
 	}
 	for _, c := range cases {
-		got, changed := rewriteLoneSurrogates(nil, c.in, strings.IndexByte(c.in, '\\'))
-		if changed != (c.want != "") || (changed && string(got) != c.want) {
-			t.Errorf("rewriteLoneSurrogates(%s) = %q, %v; want %q", c.in, got, changed, c.want)
+		var st deriveState
+		if got := st.unescape(c.in); got != c.want {
+			t.Errorf("unescape(%s) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }

@@ -29,6 +29,13 @@ type Config struct {
 	UseLocalCache bool
 	// LocalCacheMaxItems bounds the local cache (local_cache_max_items).
 	LocalCacheMaxItems int
+	// ClockSkewTolerance is how much the clocks of the execution
+	// environments sharing a store may disagree. A claim treats records as
+	// live for this long past their expiry and in-progress expiry (by its
+	// own clock), so that a sandbox whose clock is ahead by up to this much
+	// never takes over a record before it really expired. 0 is Powertools'
+	// behaviour.
+	ClockSkewTolerance time.Duration
 }
 
 // Core runs the idempotency state machine for invocations against a store.
@@ -59,6 +66,9 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	}
 	if cfg.ExpiresAfter <= 0 {
 		return nil, fmt.Errorf("%w: expiry must be positive", ErrInvalidConfig)
+	}
+	if cfg.ClockSkewTolerance < 0 {
+		return nil, fmt.Errorf("%w: clock skew tolerance must not be negative", ErrInvalidConfig)
 	}
 	k, err := NewKeyer(cfg.Key)
 	if err != nil {
@@ -121,7 +131,10 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 	}
 	if err != nil {
 		c.stats.rejected.Add(1)
-		c.log.Warn("cannot derive the idempotency key", "requestId", requestID, "error", err)
+		// The error may quote the event (a parser's "unparsed tail"): bodies
+		// are logged at DEBUG only.
+		c.log.Warn("cannot derive the idempotency key: event rejected", "requestId", requestID, "eventBytes", len(event))
+		c.log.Debug("cannot derive the idempotency key", "requestId", requestID, "error", err)
 		return reject(ErrorTypeKey, msgInvalidEvent+err.Error())
 	}
 	if d.MissingKey {
@@ -155,9 +168,15 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 		PayloadHash:      d.PayloadHash,
 		Owner:            requestID + "/" + rand.Text(),
 	}
+	ctx, cancel := storeContext(ctx)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
-		existing, err := c.store.Claim(ctx, rec, now)
-		if err == nil {
+		claimNow := now.Add(-c.cfg.ClockSkewTolerance)
+		existing, err := c.store.Claim(ctx, rec, claimNow)
+		if err == nil || ownClaim(err, existing, rec, claimNow) {
+			// A record with our owner token is our own claim, written by an
+			// earlier attempt of this very call whose reply was lost (the
+			// DynamoDB client retries after a connection reset).
 			c.stats.claimed.Add(1)
 			log.Debug("claimed")
 			return Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
@@ -172,7 +191,7 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 			return reject(ErrorTypeValidation, msgValidation)
 		}
 		switch {
-		case !existing.Live(now):
+		case !existing.Live(claimNow):
 			// The store saw a live record that our clock calls expired:
 			// inconsistent, try again (Powertools' EXPIRED status).
 		case existing.Status == store.StatusCompleted:
@@ -196,6 +215,14 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 		now = c.now()
 		rec.Expiry = now.Add(c.cfg.ExpiresAfter)
 	}
+}
+
+// ownClaim reports whether a Claim that found a live record found the one
+// rec describes: same owner token (a random value per Begin), in progress,
+// live at now.
+func ownClaim(err error, existing, rec store.Record, now time.Time) bool {
+	return errors.Is(err, store.ErrAlreadyExists) && existing.Owner == rec.Owner &&
+		existing.Status == store.StatusInProgress && existing.Live(now)
 }
 
 // looksLikeJSON reports whether event starts like a JSON text: its first
@@ -231,7 +258,10 @@ func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, conten
 	rec.Response = response
 	rec.ContentType = contentType
 	log := c.log.With("idempotencyKey", rec.Key)
-	switch err := c.store.Complete(ctx, rec); {
+	sctx, cancel := storeContext(ctx)
+	err := c.store.Complete(sctx, rec)
+	cancel()
+	switch {
 	case err == nil:
 		c.stats.completed.Add(1)
 		if c.cache != nil {
@@ -243,7 +273,8 @@ func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, conten
 		c.release(ctx, cl, "response too large")
 	case errors.Is(err, store.ErrNotOwner):
 		c.stats.lost.Add(1)
-		log.Warn("idempotency record was taken over by another invocation: response not recorded", "error", err)
+		log.Warn("idempotency record no longer in progress for this invocation (taken over after its deadline, "+
+			"or completed by an earlier attempt of this call): response not recorded again", "error", err)
 	default:
 		c.stats.storeErrors.Add(1)
 		log.Error("failed to record the response; the record stays INPROGRESS until the deadline", "error", err)
@@ -267,6 +298,8 @@ func (c *Core) Failed(ctx context.Context, cl *Claim) {
 }
 
 func (c *Core) release(ctx context.Context, cl *Claim, reason string) {
+	ctx, cancel := storeContext(ctx)
+	defer cancel()
 	err := c.store.Delete(ctx, cl.rec.Key, cl.rec.Owner)
 	switch {
 	case err == nil:

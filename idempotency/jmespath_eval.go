@@ -163,8 +163,7 @@ func (v value) at(i int) value {
 	if v.src == nil {
 		return v.arr[i]
 	}
-	a, _ := v.src.Array()
-	return wrap(a[i])
+	return wrap(v.src.children()[i])
 }
 
 // pySlice applies a Python slice to a list.

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"hash"
 	"sync"
-
-	"github.com/valyala/fastjson"
 )
 
 var (
@@ -167,30 +165,30 @@ func allNull(vs []value) bool {
 	return true
 }
 
-// deriveState is the per-call scratch space, pooled per Keyer.
+// deriveState is the per-call scratch space, pooled per Keyer: the arenas
+// of parsed documents, the encoder and the hash.
 type deriveState struct {
-	parsers []*fastjson.Parser
-	used    int
-	fix     []byte
-	enc     encoder
-	out     []byte
-	h       hash.Hash
-	sum     []byte
+	nodes    nodeArena
+	kidArena kidArena
+	bytes    byteArena
+	conts    []jcont
+	strs     []jstr
+	stack    []int32
+	tmpKids  []*jnode
+	enc      encoder
+	out      []byte
+	h        hash.Hash
+	sum      []byte
 }
 
-// parser hands out a fresh parser; trees stay valid until reset.
-func (st *deriveState) parser() *fastjson.Parser {
-	if st.used == len(st.parsers) {
-		st.parsers = append(st.parsers, new(fastjson.Parser))
-	}
-	st.used++
-	return st.parsers[st.used-1]
-}
-
+// reset releases every parsed document of the last derivation.
 func (st *deriveState) reset() {
-	st.used = 0
+	st.nodes.reset()
+	st.kidArena.reset()
+	st.bytes.reset()
+	st.conts = st.conts[:0]
+	st.strs = st.strs[:0]
 	st.out = st.out[:0]
-	st.fix = st.fix[:0]
 }
 
 // digest returns prefix followed by the hexdigest of the canonical JSON of v.

@@ -3,8 +3,6 @@ package idempotency
 import (
 	"errors"
 	"testing"
-
-	"github.com/valyala/fastjson"
 )
 
 // orderFreeConfigs select parts of an event in ways that do not depend on
@@ -74,27 +72,22 @@ func reorder(event []byte) ([]byte, bool) {
 	return appendReordered([]byte("\ufeff \n"), root)
 }
 
-func appendReordered(dst []byte, v *fastjson.Value) ([]byte, bool) {
-	switch v.Type() {
-	case fastjson.TypeObject:
-		o, _ := v.Object()
-		var keys []string
-		var vals []*fastjson.Value
-		o.Visit(func(k []byte, e *fastjson.Value) {
-			keys = append(keys, string(k))
-			vals = append(vals, e)
-		})
+func appendReordered(dst []byte, v *jnode) ([]byte, bool) {
+	switch v.kind {
+	case jObject:
+		kv := v.children()
 		seen := map[string]bool{}
 		dst = append(dst, "{ "...)
-		for i := len(keys) - 1; i >= 0; i-- {
-			if seen[keys[i]] {
+		for i := len(kv) - 2; i >= 0; i -= 2 {
+			key := kv[i].string()
+			if seen[key] {
 				return nil, false
 			}
-			seen[keys[i]] = true
-			dst = appendPyString(dst, keys[i])
+			seen[key] = true
+			dst = appendPyString(dst, key)
 			dst = append(dst, "\t:\r\n"...)
 			var ok bool
-			if dst, ok = appendReordered(dst, vals[i]); !ok {
+			if dst, ok = appendReordered(dst, kv[i+1]); !ok {
 				return nil, false
 			}
 			if i > 0 {
@@ -102,10 +95,9 @@ func appendReordered(dst []byte, v *fastjson.Value) ([]byte, bool) {
 			}
 		}
 		return append(dst, " }"...), true
-	case fastjson.TypeArray:
-		a, _ := v.Array()
+	case jArray:
 		dst = append(dst, '[')
-		for i, e := range a {
+		for i, e := range v.children() {
 			if i > 0 {
 				dst = append(dst, ",\n"...)
 			}
@@ -115,10 +107,15 @@ func appendReordered(dst []byte, v *fastjson.Value) ([]byte, bool) {
 			}
 		}
 		return append(dst, ']'), true
-	case fastjson.TypeString:
-		s, _ := v.StringBytes()
-		return appendPyString(dst, b2s(s)), true
+	case jString:
+		return appendPyString(dst, v.string()), true
+	case jNumber:
+		return append(dst, v.str...), true
+	case jTrue:
+		return append(dst, "true"...), true
+	case jFalse:
+		return append(dst, "false"...), true
 	default:
-		return v.MarshalTo(dst), true
+		return append(dst, "null"...), true
 	}
 }

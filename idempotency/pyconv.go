@@ -103,7 +103,7 @@ func pyInt(s string) (value, bool) {
 	if sign == "-" {
 		t = "-" + t
 	}
-	v, err := parseIntText([]byte(t))
+	v, err := parseIntText(t)
 	return v, err == nil
 }
 

@@ -19,17 +19,16 @@ func resolveNumber(v value) (value, error) {
 	if v.src == nil {
 		return v, nil
 	}
-	var tmp [64]byte
-	text := v.src.MarshalTo(tmp[:0])
+	text := v.src.str
 	if isIntText(text) {
 		return parseIntText(text)
 	}
-	f, _ := strconv.ParseFloat(b2s(text), 64) // out of range gives ±Inf, as float() does
+	f, _ := strconv.ParseFloat(text, 64) // out of range gives ±Inf, as float() does
 	return floatValue(f), nil
 }
 
 // parseIntText parses validated ASCII integer text (optional '-', digits).
-func parseIntText(text []byte) (value, error) {
+func parseIntText(text string) (value, error) {
 	digits := len(text)
 	if digits > 0 && text[0] == '-' {
 		digits--
@@ -37,10 +36,10 @@ func parseIntText(text []byte) (value, error) {
 	if digits > maxIntDigits {
 		return value{}, errors.New("exceeds the limit (4300 digits) for integer string conversion")
 	}
-	if i, err := strconv.ParseInt(b2s(text), 10, 64); err == nil {
+	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return intValue(i), nil
 	}
-	b, ok := new(big.Int).SetString(string(text), 10)
+	b, ok := new(big.Int).SetString(text, 10)
 	if !ok {
 		return value{}, errors.New("invalid integer literal")
 	}

@@ -4,8 +4,6 @@ import (
 	"math/big"
 	"strings"
 	"unsafe"
-
-	"github.com/valyala/fastjson"
 )
 
 // kind is the JMESPath/Python type of a value.
@@ -29,7 +27,7 @@ const (
 // Integers keep their exact digits: a source integer keeps its text, a
 // computed one lives in i (or bi when it does not fit in int64).
 type value struct {
-	src  *fastjson.Value
+	src  *jnode
 	kind kind
 	b    bool
 	i    int64
@@ -94,24 +92,23 @@ func bigValue(b *big.Int) value {
 	return value{kind: kInt, bi: b}
 }
 
-// wrap makes a lazy value for a parsed JSON node. String nodes are unescaped
-// in place by fastjson (exact, see parseDoc); numbers keep their source text.
-func wrap(v *fastjson.Value) value {
-	switch v.Type() {
-	case fastjson.TypeObject:
+// wrap makes a lazy value for a parsed JSON node. Strings are unescaped
+// (exact, see jdoc.unescape); numbers keep their source text.
+func wrap(v *jnode) value {
+	switch v.kind {
+	case jObject:
 		return value{src: v, kind: kObject}
-	case fastjson.TypeArray:
+	case jArray:
 		return value{src: v, kind: kArray}
-	case fastjson.TypeString:
-		b, _ := v.StringBytes()
-		return value{kind: kString, s: b2s(b)}
-	case fastjson.TypeNumber:
+	case jString:
+		return value{kind: kString, s: v.string()}
+	case jNumber:
 		// kInt stands for "number" until resolveNumber reads the text;
 		// nothing distinguishes ints from floats before resolving.
 		return value{src: v, kind: kInt}
-	case fastjson.TypeTrue:
+	case jTrue:
 		return trueValue
-	case fastjson.TypeFalse:
+	case jFalse:
 		return falseValue
 	default:
 		return nullValue
@@ -119,9 +116,9 @@ func wrap(v *fastjson.Value) value {
 }
 
 // isIntText reports whether validated JSON number text is an integer literal.
-func isIntText(t []byte) bool {
-	for _, c := range t {
-		if c == '.' || c == 'e' || c == 'E' {
+func isIntText[T string | []byte](t T) bool {
+	for i := range len(t) {
+		if c := t[i]; c == '.' || c == 'e' || c == 'E' {
 			return false
 		}
 	}
@@ -141,7 +138,7 @@ func (v value) list() []value {
 	if v.src == nil {
 		return v.arr
 	}
-	a, _ := v.src.Array()
+	a := v.src.children()
 	out := make([]value, len(a))
 	for i, e := range a {
 		out[i] = wrap(e)
@@ -154,8 +151,7 @@ func (v value) length() int {
 	if v.src == nil {
 		return len(v.arr)
 	}
-	a, _ := v.src.Array()
-	return len(a)
+	return v.src.length()
 }
 
 // lookup returns obj[key] with Python dict semantics (last duplicate wins).
@@ -163,17 +159,13 @@ func (v value) lookup(key string) (value, bool) {
 	if v.src == nil {
 		return v.obj.get(key)
 	}
-	o, _ := v.src.Object()
-	var found *fastjson.Value
-	o.Visit(func(k []byte, e *fastjson.Value) {
-		if b2s(k) == key {
-			found = e
+	kv := v.src.children()
+	for i := len(kv) - 2; i >= 0; i -= 2 {
+		if kv[i].string() == key {
+			return wrap(kv[i+1]), true
 		}
-	})
-	if found == nil {
-		return value{}, false
 	}
-	return wrap(found), true
+	return value{}, false
 }
 
 // dict returns the keys and values of an object value in dict order: the
@@ -182,31 +174,33 @@ func (v value) dict() *object {
 	if v.src == nil {
 		return v.obj
 	}
-	o, _ := v.src.Object()
-	d := &object{keys: make([]string, 0, o.Len()), vals: make([]value, 0, o.Len())}
+	kv := v.src.children()
+	n := len(kv) / 2
+	d := &object{keys: make([]string, 0, n), vals: make([]value, 0, n)}
 	var index map[string]int
-	if o.Len() > 16 {
-		index = make(map[string]int, o.Len())
+	if n > 16 {
+		index = make(map[string]int, n)
 	}
-	o.Visit(func(k []byte, e *fastjson.Value) {
-		key := b2s(k)
+next:
+	for p := 0; p < len(kv); p += 2 {
+		key, e := kv[p].string(), kv[p+1]
 		if index != nil {
 			if i, ok := index[key]; ok {
 				d.vals[i] = wrap(e)
-				return
+				continue
 			}
 			index[key] = len(d.keys)
 		} else {
 			for i, kk := range d.keys {
 				if kk == key {
 					d.vals[i] = wrap(e)
-					return
+					continue next
 				}
 			}
 		}
 		d.keys = append(d.keys, key)
 		d.vals = append(d.vals, wrap(e))
-	})
+	}
 	return d
 }
 
@@ -215,8 +209,7 @@ func (v value) isEmptyObject() bool {
 	if v.src == nil {
 		return len(v.obj.keys) == 0
 	}
-	o, _ := v.src.Object()
-	return o.Len() == 0
+	return v.src.length() == 0
 }
 
 // isFalse is JMESPath falsiness as Python's jmespath implements it:

@@ -1,6 +1,7 @@
 package runtimeproxy
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -13,12 +14,19 @@ import (
 // exactly: status, headers (minus hop-by-hop ones), body flushed as it
 // arrives, and trailers. It returns the upstream status, or 0 if there was none.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64) int {
+	body, contentLength = preread(r, body, contentLength)
 	out, err := s.newUpstreamRequest(r, body, contentLength)
 	if err != nil {
 		s.upstreamFailed(w, r, err)
 		return 0
 	}
-	resp, err := s.client.Do(out)
+	if _, whole := body.(*bytes.Reader); whole && len(out.Trailer) > 0 && !hasValues(r.Trailer) {
+		// The body was read to its end and its declared trailers came
+		// empty (aws-lambda-go declares two on every POST): no trailers,
+		// so the body goes with its length.
+		out.Trailer, out.ContentLength = nil, int64(body.(*bytes.Reader).Len())
+	}
+	resp, err := s.do(out)
 	if err != nil {
 		s.upstreamFailed(w, r, err)
 		return 0
@@ -26,6 +34,50 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader,
 	defer resp.Body.Close()
 	s.relay(w, resp)
 	return resp.StatusCode
+}
+
+// preread reads a small request body before it is forwarded, so that the
+// request can take the direct path (and be sent again on a stale
+// connection): a body of known length up to fastBodyMax is read whole, and
+// so is a chunked one that is not a streamed response, if it ends within
+// fastBodyMax bytes without trailer values (it is then sent with its
+// length).
+// Anything else is forwarded as it arrives, the bytes already read first,
+// with the same truncation if the runtime's body broke off.
+func preread(r *http.Request, body io.Reader, contentLength int64) (io.Reader, int64) {
+	if _, buffered := body.(*bytes.Reader); buffered {
+		return body, contentLength
+	}
+	switch {
+	case contentLength > 0 && contentLength <= fastBodyMax && !isChunked(r):
+		buf := make([]byte, contentLength)
+		if n, err := io.ReadFull(body, buf); err != nil {
+			return io.MultiReader(bytes.NewReader(buf[:n]), errReader{err}), contentLength
+		}
+		return bytes.NewReader(buf), contentLength
+	case contentLength < 0 && isChunked(r) && !isStreaming(r):
+		buf, err := readAtMost(body, -1, fastBodyMax)
+		switch {
+		case err != nil:
+			return io.MultiReader(bytes.NewReader(buf), errReader{err}), contentLength
+		case len(buf) > fastBodyMax:
+			return io.MultiReader(bytes.NewReader(buf), body), contentLength
+		case hasValues(r.Trailer):
+			return bytes.NewReader(buf), contentLength // trailers: stays chunked
+		}
+		return bytes.NewReader(buf), int64(len(buf))
+	}
+	return body, contentLength
+}
+
+// hasValues reports whether any trailer (or header) of h has a value.
+func hasValues(h http.Header) bool {
+	for _, vv := range h {
+		if len(vv) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // newUpstreamRequest builds the upstream twin of r. Request trailers are
@@ -77,7 +129,10 @@ func (s *Server) relay(w http.ResponseWriter, resp *http.Response) {
 	}
 	w.WriteHeader(resp.StatusCode)
 	if resp.ContentLength != 0 {
-		if _, err := copyFlush(w, resp.Body, resp.ContentLength < 0); err != nil {
+		buf := s.copyBufs.Get().(*[]byte)
+		_, err := copyFlush(w, resp.Body, resp.ContentLength < 0, *buf)
+		s.copyBufs.Put(buf)
+		if err != nil {
 			s.log.Debug("relay body", "error", err)
 		}
 	}
@@ -88,13 +143,13 @@ func (s *Server) relay(w http.ResponseWriter, resp *http.Response) {
 	}
 }
 
-// copyFlush copies src to w, flushing after each read when flush is set.
-func copyFlush(w http.ResponseWriter, src io.Reader, flush bool) (int64, error) {
+// copyFlush copies src to w through buf, flushing after each read when
+// flush is set.
+func copyFlush(w http.ResponseWriter, src io.Reader, flush bool, buf []byte) (int64, error) {
 	var rc *http.ResponseController
 	if flush {
 		rc = http.NewResponseController(w)
 	}
-	buf := make([]byte, 32<<10)
 	var n int64
 	for {
 		nr, rerr := src.Read(buf)

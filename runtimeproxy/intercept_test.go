@@ -198,3 +198,37 @@ func TestNoContentTypeIsInvented(t *testing.T) {
 		t.Errorf("proxy added Content-Type %v", ct)
 	}
 }
+
+// TestRuntimeThatHangsUpTakesNoEvent: a runtime that gives up its /next
+// must not leave an upstream long poll behind that swallows the next event.
+func TestRuntimeThatHangsUpTakesNoEvent(t *testing.T) {
+	up := newQueueUpstream(t)
+	_, base := startProxy(t, up.hostPort(), nil)
+	addr := strings.TrimPrefix(base, "http://")
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("GET " + pathInvocationNext + " HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.Close() // the runtime hangs up while its /next waits upstream
+	time.Sleep(300 * time.Millisecond)
+
+	got := make(chan string, 1)
+	go func() {
+		resp, _ := do(t, "GET", base+pathInvocationNext, nil, nil)
+		got <- resp.Header.Get(HeaderRequestID)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	up.ids <- "after-hangup"
+	select {
+	case id := <-got:
+		if id != "after-hangup" {
+			t.Fatalf("runtime got %q", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the event went to the runtime that hung up: the live runtime never got it")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -21,8 +22,12 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 			s.upstreamFailed(w, r, err)
 			return
 		}
-		// No timeout: upstream /next blocks until there is an event.
-		resp, err := s.client.Do(out)
+		// No timeout: upstream /next blocks until there is an event. It
+		// ends early if the runtime hangs up, so that a runtime that went
+		// away never takes an event with it.
+		ctx, stopWatch := s.watchRuntime(w, r)
+		resp, err := s.do(out.WithContext(ctx))
+		stopWatch()
 		if err != nil {
 			s.upstreamFailed(w, r, err)
 			return
@@ -32,7 +37,7 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 			resp.Body.Close()
 			return
 		}
-		event, err := io.ReadAll(resp.Body)
+		event, err := readBody(resp)
 		resp.Body.Close()
 		if err != nil {
 			s.upstreamFailed(w, r, err)
@@ -55,10 +60,59 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.answer(r.Context(), inv, d)
-		if r.Context().Err() != nil {
+		if hungUp(w, r) {
 			return
 		}
 	}
+}
+
+// runtimeWatchInterval is how often a long poll served on the fast path
+// checks that its runtime is still connected (net/http's own connections
+// report it through the request's context).
+const runtimeWatchInterval = 50 * time.Millisecond
+
+// watchRuntime returns a context that ends when the runtime behind w hangs
+// up, and a function that stops watching (the context stays valid).
+func (s *Server) watchRuntime(w http.ResponseWriter, r *http.Request) (context.Context, func()) {
+	g, ok := w.(runtimeGoneChecker)
+	if !ok {
+		return r.Context(), func() {}
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(runtimeWatchInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if g.runtimeGone() {
+					cancel()
+					return
+				}
+			}
+		}
+	}()
+	return ctx, func() { close(done) }
+}
+
+// readBody reads a response body whole, in one allocation when its length
+// is known.
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= DefaultMaxBufferedBytes {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, b); err != nil {
+			return nil, err
+		}
+		// Reach the end, so that the connection can be reused.
+		if k, err := resp.Body.Read(make([]byte, 1)); k > 0 || err != io.EOF && err != nil {
+			return nil, errors.New("runtimeproxy: response body longer than its Content-Length")
+		}
+		return b, nil
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // decide asks the Interceptor about inv under a context that ends at the
@@ -118,7 +172,7 @@ func (s *Server) answer(parent context.Context, inv *Invocation, d Decision) {
 	if d.Action == Fail {
 		req.Header.Set(HeaderFunctionErrorType, d.ErrorType)
 	}
-	resp, err := s.client.Do(req)
+	resp, err := s.do(req)
 	if err != nil {
 		s.log.Error("answer invocation upstream", "requestId", inv.RequestID, "error", err)
 		return

@@ -42,12 +42,21 @@ type Server struct {
 	srv         *http.Server
 	upstream    string
 	client      *http.Client
+	direct      *directClient
 	interceptor Interceptor
 	log         *slog.Logger
 	maxBuffered int
 
 	mu          sync.Mutex
 	invocations map[string]*tracked
+	copyBufs    sync.Pool // *[]byte of 32 KiB, for relaying bodies
+
+	// The fast path (fastpath.go): connections it serves, idle or not, and
+	// the listener that hands the others to srv.
+	handoff *handoffListener
+	connMu  sync.Mutex
+	conns   map[*fastConn]bool
+	closing bool
 }
 
 // tracked is an invocation handed to the runtime and not yet answered.
@@ -77,10 +86,17 @@ func New(opts Options) (*Server, error) {
 		ln:          ln,
 		upstream:    opts.Upstream,
 		client:      &http.Client{Transport: newTransport()},
+		direct:      newDirectClient(opts.Upstream),
 		interceptor: opts.Interceptor,
 		log:         opts.Logger,
 		maxBuffered: opts.MaxBufferedBytes,
 		invocations: make(map[string]*tracked),
+		handoff:     newHandoffListener(ln.Addr()),
+		conns:       make(map[*fastConn]bool),
+	}
+	s.copyBufs.New = func() any {
+		b := make([]byte, 32<<10)
+		return &b
 	}
 	if s.interceptor == nil {
 		s.interceptor = PassThrough{}
@@ -143,10 +159,17 @@ func newTransport() *http.Transport {
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
 // Serve accepts connections until Shutdown. It returns nil after Shutdown.
+// Connections start on the fast path (fastpath.go); net/http's server takes
+// over those that need it.
 func (s *Server) Serve() error {
-	err := s.srv.Serve(s.ln)
-	if errors.Is(err, http.ErrServerClosed) {
-		return nil
+	served := make(chan error, 1)
+	go func() { served <- s.srv.Serve(s.handoff) }()
+	err := s.acceptLoop()
+	if err != nil {
+		s.handoff.Close()
+	}
+	if herr := <-served; err == nil && !errors.Is(herr, http.ErrServerClosed) && !errors.Is(herr, net.ErrClosed) {
+		err = herr
 	}
 	return err
 }
@@ -154,12 +177,36 @@ func (s *Server) Serve() error {
 // Shutdown stops accepting connections and waits, until ctx ends, for
 // requests in flight; long polls still open when ctx ends are closed.
 func (s *Server) Shutdown(ctx context.Context) error {
-	err := s.srv.Shutdown(ctx)
+	s.connMu.Lock()
+	s.closing = true
+	s.connMu.Unlock()
+	_ = s.ln.Close()
+	err := s.srv.Shutdown(ctx) // closes the handoff listener too
 	if err != nil {
 		_ = s.srv.Close()
 	}
+	for tick := time.Millisecond; s.closeConns(false) > 0; tick = min(2*tick, 100*time.Millisecond) {
+		select {
+		case <-ctx.Done():
+			s.closeConns(true)
+			if err == nil {
+				err = ctx.Err()
+			}
+		case <-time.After(tick):
+		}
+	}
 	s.client.CloseIdleConnections()
+	s.direct.closeIdle(true)
 	return err
+}
+
+// do sends a request upstream: plain requests on the direct path, the
+// others through net/http's Transport.
+func (s *Server) do(req *http.Request) (*http.Response, error) {
+	if eligible(req) {
+		return s.direct.do(req)
+	}
+	return s.client.Do(req)
 }
 
 // ServeHTTP implements http.Handler.

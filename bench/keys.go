@@ -1,0 +1,118 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/idemproxy/idemproxy/idempotency"
+)
+
+// KeyCase is one key derivation measured: an event and a configuration.
+type KeyCase struct {
+	Event  string
+	Config string
+	Bytes  []byte
+	Keyer  *idempotency.Keyer
+}
+
+// KeyRow is a KeyCase's result.
+type KeyRow struct {
+	Event       string        `json:"event"`
+	Config      string        `json:"config"`
+	Size        int           `json:"size"`
+	PerOp       time.Duration `json:"per_op"`
+	AllocsPerOp int64         `json:"allocs_per_op"`
+	BytesPerOp  int64         `json:"bytes_per_op"`
+	Iterations  int           `json:"iterations"`
+}
+
+// keyConfigs are the configurations measured, by name.
+var keyConfigs = []struct {
+	name string
+	cfg  idempotency.KeyConfig
+}{
+	{"key " + KeyJMESPath, idempotency.KeyConfig{EventKeyJMESPath: KeyJMESPath, KeyPrefix: "bench.app.handler"}},
+	{"key requestContext.requestId", idempotency.KeyConfig{EventKeyJMESPath: "requestContext.requestId", KeyPrefix: "bench.app.handler"}},
+	{"whole event (no JMESPath)", idempotency.KeyConfig{KeyPrefix: "bench.app.handler"}},
+}
+
+// KeyCases builds the cases: the 1.4 KB API Gateway event, and the same
+// event with its JSON body grown to make the event 256 KiB and 6 MB.
+func KeyCases(ev *Events) ([]KeyCase, error) {
+	events := []struct {
+		name string
+		b    []byte
+	}{
+		{"API Gateway 1.4 KB", ev.Template()},
+		{"256 KiB", ev.Grown(256 << 10)},
+		{"6 MB", ev.Grown(6_000_000)},
+	}
+	var cases []KeyCase
+	for _, e := range events {
+		for _, c := range keyConfigs {
+			k, err := idempotency.NewKeyer(c.cfg)
+			if err != nil {
+				return nil, err
+			}
+			if d, err := k.Derive(e.b); err != nil || d.MissingKey {
+				return nil, fmt.Errorf("%w: %s / %s: %v (missing key: %v)", ErrCheck, e.name, c.name, err, d.MissingKey)
+			}
+			cases = append(cases, KeyCase{Event: e.name, Config: c.name, Bytes: e.b, Keyer: k})
+		}
+	}
+	return cases, nil
+}
+
+// Run derives the key of c's event b.N times.
+func (c KeyCase) Run(b *testing.B) {
+	b.ReportAllocs()
+	b.SetBytes(int64(len(c.Bytes)))
+	for b.Loop() {
+		if _, err := c.Keyer.Derive(c.Bytes); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// RunKeys benchmarks every case with testing.Benchmark.
+func RunKeys(cases []KeyCase) []KeyRow {
+	rows := make([]KeyRow, 0, len(cases))
+	for _, c := range cases {
+		r := testing.Benchmark(c.Run)
+		rows = append(rows, KeyRow{Event: c.Event, Config: c.Config, Size: len(c.Bytes),
+			PerOp: time.Duration(r.NsPerOp()), AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp(), Iterations: r.N})
+	}
+	return rows
+}
+
+// Grown returns the API Gateway event with a JSON body (an order with many
+// items: unicode, floats, big integers) grown until the event is about
+// size bytes.
+func (ev *Events) Grown(size int) []byte {
+	e := make(map[string]any, len(ev.template))
+	for k, v := range ev.template {
+		e[k] = v
+	}
+	base := len(ev.Template())
+	var body strings.Builder
+	body.WriteString(`{"order_id": 12345678901234567890, "user_id": "xyz", "items": [`)
+	// The body is embedded as a JSON string: quotes are escaped, so it
+	// grows about 1.15 times.
+	for i := 0; float64(body.Len())*1.15+float64(base) < float64(size); i++ {
+		if i > 0 {
+			body.WriteString(", ")
+		}
+		fmt.Fprintf(&body, `{"sku": "SKU-%06d", "name": "caf\u00e9 item %d", "qty": %d, "price": %d.%02d, "meta": {"z": true, "a": null, "id": %d}}`,
+			i, i, i%7, i%100, i%97, 9007199254740993+i)
+	}
+	body.WriteString("]}")
+	e["body"] = body.String()
+	b, err := json.Marshal(e)
+	if err != nil {
+		panic(err) // unreachable: JSON values
+	}
+	return b
+}

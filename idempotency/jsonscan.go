@@ -1,0 +1,334 @@
+package idempotency
+
+import (
+	"errors"
+	"fmt"
+	"math/bits"
+	"unsafe"
+)
+
+// maxDepth is the deepest nesting accepted: a value nested in more than 300
+// arrays or objects is refused (the root value is at depth 1).
+const maxDepth = 300
+
+// jcont is where a container of a scanned text ends: the offset just past
+// its closing bracket, and the index (in document order) of the first
+// container after it, so that building a level skips nested containers in
+// O(1); str0 and strNext are the same for long strings (the first one
+// inside the container, the first one after it).
+type jcont struct{ end, next, str0, strNext int32 }
+
+// jstr is a long string of a scanned text: where its opening quote is,
+// where it ends (just past its closing quote) and whether it holds escapes.
+// Building a level finds long strings' ends here instead of scanning them
+// again.
+type jstr struct {
+	start, end int32
+	esc        bool
+}
+
+// longString is the length (quotes included) from which scan records a
+// string in jdoc.strs.
+const longString = 48
+
+// Errors of the scanner; the offset where the text went wrong is added.
+var (
+	errJSONEmpty   = errors.New("empty JSON text")
+	errJSONDepth   = fmt.Errorf("JSON nested deeper than %d levels", maxDepth)
+	errJSONSyntax  = errors.New("invalid JSON")
+	errJSONControl = errors.New("control character in a JSON string")
+	errJSONEscape  = errors.New("invalid escape in a JSON string")
+	errJSONString  = errors.New("unterminated JSON string")
+	errJSONNumber  = errors.New("invalid JSON number")
+	errJSONTail    = errors.New("unexpected data after the JSON value")
+	errJSONTooBig  = errors.New("JSON text larger than 2 GiB")
+)
+
+func jsonError(err error, at int) error { return fmt.Errorf("%w at offset %d", err, at) }
+
+// scan validates text as strict RFC 8259 JSON in one pass, with no
+// allocation beyond its tables: whitespace is space, tab, CR and LF; strings
+// hold no raw control characters and only the escapes \" \\ \/ \b \f \n \r
+// \t \uXXXX; numbers follow the JSON grammar (no NaN, Infinity, leading
+// zeros or plus signs); integers have at most 4300 digits (CPython's limit);
+// nesting is at most maxDepth levels. It appends one jcont per container to
+// st.conts and one jstr per long string to st.strs, in document order, and
+// returns their ranges.
+func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error) {
+	if len(text) > 1<<31-1 {
+		return nil, nil, errJSONTooBig
+	}
+	base, sbase := len(st.conts), len(st.strs)
+	stack := st.stack[:0] // open containers: index<<1 | 1 for objects
+	defer func() { st.stack = stack[:0] }()
+	i := skipWS(text, 0)
+	if i == len(text) {
+		return nil, nil, errJSONEmpty
+	}
+	needValue := true
+	for {
+		if needValue {
+			if len(stack) >= maxDepth {
+				return nil, nil, jsonError(errJSONDepth, i)
+			}
+			if i >= len(text) {
+				return nil, nil, jsonError(errJSONSyntax, i)
+			}
+			switch c := text[i]; c {
+			case '{', '[':
+				idx := int32(len(st.conts) - base)
+				st.conts = append(st.conts, jcont{str0: int32(len(st.strs) - sbase)})
+				isObj := int32(0)
+				if c == '{' {
+					isObj = 1
+				}
+				stack = append(stack, idx<<1|isObj)
+				i = skipWS(text, i+1)
+				if i < len(text) && (text[i] == '}' && isObj == 1 || text[i] == ']' && isObj == 0) {
+					break // empty: closed below
+				}
+				if isObj == 1 {
+					if i, err = st.scanKey(text, i); err != nil {
+						return nil, nil, err
+					}
+				}
+				continue // the first member's value
+			case '"':
+				if i, err = st.scanString(text, i); err != nil {
+					return nil, nil, err
+				}
+			case 't':
+				if i, err = scanLiteral(text, i, "true"); err != nil {
+					return nil, nil, err
+				}
+			case 'f':
+				if i, err = scanLiteral(text, i, "false"); err != nil {
+					return nil, nil, err
+				}
+			case 'n':
+				if i, err = scanLiteral(text, i, "null"); err != nil {
+					return nil, nil, err
+				}
+			default:
+				if i, err = scanNumber(text, i); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		// After a value, or at an empty container's closing bracket.
+		i = skipWS(text, i)
+		if len(stack) == 0 {
+			if i != len(text) {
+				return nil, nil, jsonError(errJSONTail, i)
+			}
+			return st.conts[base:], st.strs[sbase:], nil
+		}
+		if i >= len(text) {
+			return nil, nil, jsonError(errJSONSyntax, i)
+		}
+		top := stack[len(stack)-1]
+		switch c := text[i]; {
+		case c == ',':
+			i = skipWS(text, i+1)
+			if top&1 == 1 {
+				if i, err = st.scanKey(text, i); err != nil {
+					return nil, nil, err
+				}
+			}
+			needValue = true
+		case c == '}' && top&1 == 1, c == ']' && top&1 == 0:
+			stack = stack[:len(stack)-1]
+			c := &st.conts[base+int(top>>1)]
+			c.end, c.next, c.strNext = int32(i+1), int32(len(st.conts)-base), int32(len(st.strs)-sbase)
+			i++
+			needValue = false
+		default:
+			return nil, nil, jsonError(errJSONSyntax, i)
+		}
+	}
+}
+
+// scanKey checks an object key and its colon at i, and returns the offset
+// of the value after them.
+func (st *deriveState) scanKey(text string, i int) (int, error) {
+	if i >= len(text) || text[i] != '"' {
+		return 0, jsonError(errJSONSyntax, i)
+	}
+	i, err := st.scanString(text, i)
+	if err != nil {
+		return 0, err
+	}
+	i = skipWS(text, i)
+	if i >= len(text) || text[i] != ':' {
+		return 0, jsonError(errJSONSyntax, i)
+	}
+	return skipWS(text, i+1), nil
+}
+
+func scanLiteral(text string, i int, lit string) (int, error) {
+	if len(text)-i < len(lit) || text[i:i+len(lit)] != lit {
+		return 0, jsonError(errJSONSyntax, i)
+	}
+	return i + len(lit), nil
+}
+
+// skipWS returns the offset of the first non-whitespace byte at or after i.
+func skipWS(text string, i int) int {
+	for i < len(text) {
+		switch text[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// SWAR constants: one byte repeated eight times.
+const (
+	ones    = 0x0101010101010101
+	highs   = 0x8080808080808080
+	quotes  = '"' * ones
+	slashes = '\\' * ones
+	spaces  = 0x20 * ones
+)
+
+// special returns a mask with the high bit set in the first byte of w (and
+// maybe later ones) that is '"', '\\' or a control character.
+func special(w uint64) uint64 {
+	q := w ^ quotes
+	s := w ^ slashes
+	return ((q-ones)&^q | (s-ones)&^s | (w-spaces)&^w) & highs
+}
+
+// load8 reads 8 bytes of text at i (i+8 <= len(text)), little-endian.
+func load8(text string, i int) uint64 {
+	return *(*uint64)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i))
+}
+
+// scanString checks the string whose opening quote is at i, records it
+// if it is long, and returns the offset just past its closing quote.
+func (st *deriveState) scanString(text string, i int) (int, error) {
+	start := i
+	end, esc, err := scanStringContent(text, i+1)
+	if err == nil && end-start >= longString {
+		st.strs = append(st.strs, jstr{start: int32(start), end: int32(end), esc: esc})
+	}
+	return end, err
+}
+
+// scanStringContent checks string content that starts at i and returns
+// the offset just past the closing quote, and whether there were escapes.
+func scanStringContent(text string, i int) (end int, esc bool, err error) {
+	for {
+		// Find the next quote, backslash or control character, eight
+		// bytes at a time, then byte by byte near the end.
+		for i+8 <= len(text) {
+			if m := special(load8(text, i)); m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
+				goto found
+			}
+			i += 8
+		}
+		for ; i < len(text); i++ {
+			if needsCheck[text[i]] {
+				goto found
+			}
+		}
+		return 0, false, jsonError(errJSONString, i)
+	found:
+		switch c := text[i]; {
+		case c == '"':
+			return i + 1, esc, nil
+		case c == '\\':
+			esc = true
+			if i+1 >= len(text) {
+				return 0, false, jsonError(errJSONString, i)
+			}
+			switch text[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(text) || !isHex4(text[i+2:i+6]) {
+					return 0, false, jsonError(errJSONEscape, i)
+				}
+				i += 6
+			default:
+				return 0, false, jsonError(errJSONEscape, i)
+			}
+		default:
+			return 0, false, jsonError(errJSONControl, i)
+		}
+	}
+}
+
+// needsCheck marks the bytes scanString stops at.
+var needsCheck = func() (t [256]bool) {
+	for i := range t {
+		t[i] = i < 0x20 || i == '"' || i == '\\'
+	}
+	return t
+}()
+
+func isHex4(s string) bool {
+	for i := range 4 {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// scanNumber checks a number at i and returns the offset just past it.
+func scanNumber(text string, i int) (int, error) {
+	start := i
+	if i < len(text) && text[i] == '-' {
+		i++
+	}
+	digits := i
+	for i < len(text) && isDigit(text[i]) {
+		i++
+	}
+	switch n := i - digits; {
+	case n == 0:
+		return 0, jsonError(errJSONNumber, start)
+	case n > 1 && text[digits] == '0':
+		return 0, jsonError(errJSONNumber, start)
+	}
+	isInt := true
+	if i < len(text) && text[i] == '.' {
+		isInt = false
+		i++
+		frac := i
+		for i < len(text) && isDigit(text[i]) {
+			i++
+		}
+		if i == frac {
+			return 0, jsonError(errJSONNumber, start)
+		}
+	}
+	if i < len(text) && (text[i] == 'e' || text[i] == 'E') {
+		isInt = false
+		i++
+		if i < len(text) && (text[i] == '+' || text[i] == '-') {
+			i++
+		}
+		exp := i
+		for i < len(text) && isDigit(text[i]) {
+			i++
+		}
+		if i == exp {
+			return 0, jsonError(errJSONNumber, start)
+		}
+	}
+	if isInt && i-digits > maxIntDigits {
+		if _, err := parseIntText(text[start:i]); err != nil {
+			return 0, err
+		}
+	}
+	return i, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

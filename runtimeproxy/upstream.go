@@ -1,0 +1,240 @@
+package runtimeproxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// fastBodyMax is the largest request body sent on the direct path. Such a
+// body fits in the socket buffers, so writing it whole before reading the
+// response cannot deadlock against an upstream that answers early.
+const fastBodyMax = 64 << 10
+
+// maxIdleDirect bounds the idle connections kept by the direct path.
+const maxIdleDirect = 256
+
+// directClient sends the proxy's plain requests (no body, or a small body of
+// known length, no trailers) to the Runtime API over keep-alive HTTP/1.1
+// connections that the calling goroutine writes and reads itself. net/http's
+// Transport hands every request to two goroutines per connection; on the hot
+// path (/next and /response, one invocation after another) those hand-offs
+// are most of the proxy's added latency. Everything else (streamed and large
+// bodies, trailers) keeps using the Transport, which reads the response while
+// it writes the body.
+type directClient struct {
+	addr   string
+	dialer net.Dialer
+
+	mu     sync.Mutex
+	idle   []*directConn
+	closed bool
+}
+
+// directConn is one connection of the direct path.
+type directConn struct {
+	nc net.Conn
+	cr countingReader
+	br *bufio.Reader
+	bw *bufio.Writer
+}
+
+// countingReader counts the bytes read from a connection, to tell a
+// connection that died before answering from one that died mid-answer.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func newDirectClient(addr string) *directClient {
+	return &directClient{addr: addr, dialer: net.Dialer{Timeout: 5 * time.Second}}
+}
+
+// eligible reports whether req can take the direct path.
+func eligible(req *http.Request) bool {
+	if len(req.Trailer) > 0 || req.ContentLength < 0 || req.ContentLength > fastBodyMax {
+		return false
+	}
+	return req.Body == nil || req.Body == http.NoBody || req.GetBody != nil
+}
+
+// get returns an idle connection, or dials a new one.
+func (d *directClient) get(ctx context.Context) (c *directConn, reused bool, err error) {
+	d.mu.Lock()
+	if n := len(d.idle); n > 0 {
+		c = d.idle[n-1]
+		d.idle = d.idle[:n-1]
+		d.mu.Unlock()
+		return c, true, nil
+	}
+	d.mu.Unlock()
+	nc, err := d.dialer.DialContext(ctx, "tcp", d.addr)
+	if err != nil {
+		return nil, false, err
+	}
+	c = &directConn{nc: nc}
+	c.cr.r = nc
+	c.br = bufio.NewReaderSize(&c.cr, 16<<10)
+	c.bw = bufio.NewWriterSize(nc, 16<<10)
+	return c, false, nil
+}
+
+// put keeps c for the next request.
+func (d *directClient) put(c *directConn) {
+	d.mu.Lock()
+	if !d.closed && len(d.idle) < maxIdleDirect {
+		d.idle = append(d.idle, c)
+		c = nil
+	}
+	d.mu.Unlock()
+	if c != nil {
+		c.nc.Close()
+	}
+}
+
+// closeIdle closes the idle connections; later requests dial anew, unless
+// shut is set, after which no connection is kept.
+func (d *directClient) closeIdle(shut bool) {
+	d.mu.Lock()
+	idle := d.idle
+	d.idle = nil
+	if shut {
+		d.closed = true
+	}
+	d.mu.Unlock()
+	for _, c := range idle {
+		c.nc.Close()
+	}
+}
+
+// do sends an eligible request and returns its response. As net/http does,
+// a request that fails on a reused connection before any byte of an answer
+// arrived is sent again on a new connection (the server had closed the idle
+// connection), if it is a GET or its body was not written yet.
+func (d *directClient) do(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	for attempt := 0; ; attempt++ {
+		c, reused, err := d.get(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, wrote, err := d.roundTrip(ctx, c, req)
+		if err == nil {
+			return resp, nil
+		}
+		c.nc.Close()
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if !reused || attempt > 0 || c.cr.n > 0 || (wrote && req.Method != http.MethodGet) {
+			return nil, err
+		}
+		if req.GetBody != nil {
+			if req.Body, err = req.GetBody(); err != nil {
+				return nil, err
+			}
+		}
+	}
+}
+
+// roundTrip writes req on c and reads the response, skipping informational
+// (1xx) answers. wrote reports that the whole request was written.
+func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.Request) (_ *http.Response, wrote bool, _ error) {
+	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	fail := func(err error) (*http.Response, bool, error) {
+		stop()
+		return nil, wrote, err
+	}
+	c.cr.n = 0
+	if err := req.Write(c.bw); err != nil {
+		return fail(err)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return fail(err)
+	}
+	wrote = true
+	for skipped := 0; ; skipped++ {
+		resp, err := http.ReadResponse(c.br, req)
+		if err != nil {
+			return fail(err)
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			if resp.StatusCode == http.StatusSwitchingProtocols {
+				return fail(errors.New("runtimeproxy: upstream switched protocols"))
+			}
+			if resp.Body == http.NoBody {
+				d.release(c, stop, !resp.Close)
+			} else {
+				resp.Body = &directBody{d: d, c: c, body: resp.Body, stop: stop, keep: !resp.Close}
+			}
+			return resp, true, nil
+		}
+		if skipped == 5 {
+			return fail(errors.New("runtimeproxy: too many informational responses from upstream"))
+		}
+		_ = resp.Body.Close()
+	}
+}
+
+// release returns c to the pool if it is still sound: the request's context
+// did not end (its deadline would be set) and the answer allows keep-alive.
+func (d *directClient) release(c *directConn, stop func() bool, keep bool) {
+	if stop() && keep && c.br.Buffered() == 0 {
+		d.put(c)
+		return
+	}
+	c.nc.Close()
+}
+
+// directBody is a response body on the direct path: its connection goes
+// back to the pool once the body has been read to its end.
+type directBody struct {
+	d    *directClient
+	c    *directConn
+	body io.ReadCloser
+	stop func() bool
+	keep bool
+	done bool
+	err  error
+}
+
+func (b *directBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, b.err
+	}
+	n, err := b.body.Read(p)
+	if err != nil {
+		b.finish(err)
+	}
+	return n, err
+}
+
+// Close releases the connection; a body not read to its end costs the
+// connection.
+func (b *directBody) Close() error {
+	if !b.done {
+		b.finish(errors.New("runtimeproxy: body closed"))
+	}
+	return nil
+}
+
+func (b *directBody) finish(err error) {
+	b.done, b.err = true, err
+	if err == io.EOF {
+		b.d.release(b.c, b.stop, b.keep)
+		return
+	}
+	b.stop()
+	b.c.nc.Close()
+}
