@@ -58,7 +58,7 @@ type StatusCodes struct {
 // ignored; an empty list, an empty item or any other item is an error.
 func ParseStatusCodes(s string) (StatusCodes, error) {
 	var sc StatusCodes
-	var errs []error
+	var problems []string
 	for item := range strings.SplitSeq(s, ",") {
 		item = strings.TrimSpace(item)
 		switch {
@@ -67,7 +67,7 @@ func ParseStatusCodes(s string) (StatusCodes, error) {
 		default:
 			n, err := strconv.Atoi(item)
 			if err != nil || n < 100 || n > 599 || len(item) != 3 {
-				errs = append(errs, fmt.Errorf("%q is neither a status code from 100 to 599 nor a class 1xx to 5xx", item))
+				problems = append(problems, fmt.Sprintf("%q is neither a status code from 100 to 599 nor a class 1xx to 5xx", item))
 				continue
 			}
 			if sc.codes == nil {
@@ -76,8 +76,8 @@ func ParseStatusCodes(s string) (StatusCodes, error) {
 			sc.codes[n] = true
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return StatusCodes{}, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	if len(problems) > 0 {
+		return StatusCodes{}, fmt.Errorf("%w: %s", ErrInvalidConfig, strings.Join(problems, "; "))
 	}
 	return sc, nil
 }
