@@ -11,7 +11,7 @@ import (
 // TestBeyondWaitForInProgress runs IDEMPOTENCY_IN_PROGRESS=wait across
 // sandboxes sharing a store (dynalite, redis-server): a duplicate arriving
 // while the first delivery runs in another sandbox waits and gets its
-// response; one whose own deadline comes first gets
+// response; one whose own (3 s) deadline comes first gets
 // IdempotencyAlreadyInProgressError before that deadline; one whose first
 // delivery is released (here a 503 with IDEMPOTENCY_SKIP_STATUS_CODES=5xx)
 // claims the key and runs. A sandbox in the default mode fails at once.
@@ -37,7 +37,7 @@ func testWaitForInProgress(t *testing.T, kind string) {
 	var (
 		first  = start(10, wait)
 		waiter = start(10, wait)
-		short  = start(2, wait)
+		short  = start(3, wait)
 		failer = start(10, env)
 	)
 	emus := []*lambdatest.Emulator{first, waiter, short, failer}
@@ -94,16 +94,17 @@ func testWaitForInProgress(t *testing.T, kind string) {
 	})
 
 	t.Run("the waiter's deadline comes first: in progress", func(t *testing.T) {
-		e, count := event("w-deadline", 200, 4000)
+		e, count := event("w-deadline", 200, 5000)
 		firstDone := runFirst(e)
 		res := lambdatest.InvokeT(t, short, e.JSON())
 		fe := decodeError(t, res, 200)
 		if fe.ErrorType != "IdempotencyAlreadyInProgressError" {
 			t.Fatalf("short waiter: %+v", fe)
 		}
-		// It waited most of its 2 s, and answered before them.
-		if res.Duration < time.Second || res.Duration >= 2*time.Second {
-			t.Fatalf("short waiter answered after %s, want between 1 s and its 2 s timeout", res.Duration)
+		// It waited most of its 3 s (all but a tenth), and answered before
+		// them.
+		if res.Duration < 2*time.Second || res.Duration >= 3*time.Second {
+			t.Fatalf("short waiter answered after %s, want between 2 s and its 3 s timeout", res.Duration)
 		}
 		firstRes := <-firstDone
 		// Once the first completed, the same sandbox replays at once.
