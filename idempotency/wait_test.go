@@ -257,20 +257,3 @@ func TestNewRejectsABadReplayHeader(t *testing.T) {
 		t.Fatalf("unknown mode: err = %v", err)
 	}
 }
-
-// TestWaitPollCost pins what a long wait costs in store operations (the
-// README quotes it): a waiter whose first delivery never finishes polls 20
-// to 45 times in 10 s.
-func TestWaitPollCost(t *testing.T) {
-	for range 20 {
-		w := newWaitFixture(t, Config{})
-		w.first(t, time.Minute)
-		claims := w.store.claims
-		// A limit 10 s away: the deadline is 10 s plus the 1 s margin.
-		wantVerdict(t, w.duplicate(11*time.Second), Reject, ErrorTypeAlreadyInProgress)
-		polls := w.store.claims - claims - 1 // the waiter's first claim is not a poll
-		if polls < 20 || polls > 45 || polls != len(w.sleeps) {
-			t.Fatalf("%d polls (%d sleeps) in a 10 s wait, want 20 to 45", polls, len(w.sleeps))
-		}
-	}
-}
