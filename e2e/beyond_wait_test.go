@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,4 +145,44 @@ func tail(s string, n int) string {
 		return s[len(s)-n:]
 	}
 	return s
+}
+
+// TestBeyondWaitConcurrentDuplicates is scenario 1 in wait mode: duplicates
+// of one key sent at once to several sandboxes (one in Managed Instances
+// mode) sharing a store all get the one execution's response: exactly one
+// execution, identical successful replies, and no
+// IdempotencyAlreadyInProgressError (every waiter's deadline is far away).
+func TestBeyondWaitConcurrentDuplicates(t *testing.T) {
+	t.Parallel()
+	for _, kind := range backends {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			b := startBackend(t, kind)
+			boxes := startSandboxes(t, 3, 8, append(b.env(b.addr), "IDEMPOTENCY_IN_PROGRESS=wait")...)
+			dir := sharedDir(t)
+			count := countFile(t, dir, "hot")
+			payload := keyedEvent(lambdatest.ActionSleep, "hot", count, 700)
+			h := newHistory()
+			var wg sync.WaitGroup
+			const duplicates = 40
+			for i := range duplicates {
+				box := boxes[i%len(boxes)]
+				id := fmt.Sprintf("hot-%d", i)
+				wg.Go(func() {
+					res, err := box.invoke(t, payload, id)
+					h.add("hot", box.name+" "+id, box.lmi, res, err)
+				})
+			}
+			wg.Wait()
+			for _, err := range h.errs {
+				t.Error(err)
+			}
+			checkOnce(t, "hot", h.outs["hot"], count)
+			for _, o := range h.outs["hot"] {
+				if o.errorType == "IdempotencyAlreadyInProgressError" {
+					t.Errorf("a waiter failed: %s", o)
+				}
+			}
+		})
+	}
 }
