@@ -261,7 +261,8 @@ func (c *Core) validationFails(rec store.Record, d Derived) bool {
 // forwarded. A store failure is logged, not returned: the caller gets the
 // handler's response either way, and a retry then finds the INPROGRESS
 // record (IdempotencyAlreadyInProgressError until the invocation's deadline,
-// then a new run).
+// then a new run). A proxy response whose status code is in
+// Config.SkipStatusCodes is not recorded: the claim is released instead.
 func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, contentType string) {
 	if code, skip := c.skipStatus(response); skip {
 		c.stats.unrecorded.Add(1)
