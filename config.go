@@ -217,6 +217,7 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 			ic.ClockSkewTolerance = time.Duration(n) * time.Millisecond
 		}
 	}
+	loadBeyondPowertools(env, ic, bad)
 	if v := env("IDEMPOTENCY_TEST_CLOCK_OFFSET_MS"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < -maxClockMs || n > maxClockMs {

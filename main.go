@@ -192,6 +192,7 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 	log.Info("idempotency enabled", "store", cfg.Store, "keyPrefix", ic.Key.KeyPrefix,
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
 		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds())
+	logBeyondPowertools(log, ic)
 	return idempotent{core: core, clockOffset: cfg.TestClockOffset}, closers, nil
 }
 

@@ -36,6 +36,11 @@ type Config struct {
 	// never takes over a record before it really expired. 0 is Powertools'
 	// behaviour.
 	ClockSkewTolerance time.Duration
+	// InProgress, ReplayHeader and SkipStatusCodes go beyond Powertools;
+	// their zero values are its behaviour (see beyond.go).
+	InProgress      InProgressMode
+	ReplayHeader    string
+	SkipStatusCodes StatusCodes
 }
 
 // Core runs the idempotency state machine for invocations against a store.
@@ -46,6 +51,7 @@ type Core struct {
 	store store.Store
 	cache *lru
 	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
 	log   *slog.Logger
 	stats stats
 }
@@ -70,11 +76,14 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	if cfg.ClockSkewTolerance < 0 {
 		return nil, fmt.Errorf("%w: clock skew tolerance must not be negative", ErrInvalidConfig)
 	}
+	if err := validateBeyond(cfg); err != nil {
+		return nil, err
+	}
 	k, err := NewKeyer(cfg.Key)
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{cfg: cfg, keyer: k, store: st, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	c := &Core{cfg: cfg, keyer: k, store: st, now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler)}
 	if cfg.UseLocalCache {
 		c.cache = newLRU(cfg.LocalCacheMaxItems)
 	}
@@ -157,7 +166,7 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 			}
 			c.stats.replayed.Add(1)
 			log.Debug("replay from the local cache")
-			return Outcome{Verdict: Replay, Response: rec.Response, ContentType: rec.ContentType}
+			return c.replayOutcome(rec)
 		}
 	}
 	rec := store.Record{
@@ -200,7 +209,9 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 				c.cache.put(existing)
 			}
 			log.Debug("replay")
-			return Outcome{Verdict: Replay, Response: existing.Response, ContentType: existing.ContentType}
+			return c.replayOutcome(existing)
+		case existing.Status == store.StatusInProgress && c.cfg.InProgress == InProgressWait:
+			return c.waitInProgress(ctx, rec, d, existing, deadline, log)
 		case existing.Status == store.StatusInProgress:
 			c.stats.inProgress.Add(1)
 			return reject(ErrorTypeAlreadyInProgress, msgAlreadyInProgress+c.cfg.Key.EventKeyJMESPath+"="+d.Key)
@@ -250,8 +261,15 @@ func (c *Core) validationFails(rec store.Record, d Derived) bool {
 // forwarded. A store failure is logged, not returned: the caller gets the
 // handler's response either way, and a retry then finds the INPROGRESS
 // record (IdempotencyAlreadyInProgressError until the invocation's deadline,
-// then a new run).
+// then a new run). A proxy response whose status code is in
+// Config.SkipStatusCodes is not recorded: the claim is released instead.
 func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, contentType string) {
+	if code, skip := c.skipStatus(response); skip {
+		c.stats.unrecorded.Add(1)
+		c.log.Info("response status code not recorded (IDEMPOTENCY_SKIP_STATUS_CODES): record released", "idempotencyKey", cl.rec.Key, "statusCode", code)
+		c.release(ctx, cl, "status code not recorded")
+		return
+	}
 	rec := cl.rec
 	rec.Status = store.StatusCompleted
 	rec.Expiry = c.now().Add(c.cfg.ExpiresAfter)
