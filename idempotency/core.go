@@ -99,10 +99,12 @@ const (
 
 // Outcome is Begin's answer.
 type Outcome struct {
-	Verdict      Verdict
-	Claim        *Claim
-	Response     []byte
-	ContentType  string
+	Verdict     Verdict
+	Claim       *Claim
+	Response    []byte
+	ContentType string
+	// Streamed: the stored response was streamed; replay it as a stream.
+	Streamed     bool
 	ErrorType    string
 	ErrorMessage string
 }
@@ -157,7 +159,7 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 			}
 			c.stats.replayed.Add(1)
 			log.Debug("replay from the local cache")
-			return Outcome{Verdict: Replay, Response: rec.Response, ContentType: rec.ContentType}
+			return Outcome{Verdict: Replay, Response: rec.Response, ContentType: rec.ContentType, Streamed: rec.Streamed}
 		}
 	}
 	rec := store.Record{
@@ -200,7 +202,7 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 				c.cache.put(existing)
 			}
 			log.Debug("replay")
-			return Outcome{Verdict: Replay, Response: existing.Response, ContentType: existing.ContentType}
+			return Outcome{Verdict: Replay, Response: existing.Response, ContentType: existing.ContentType, Streamed: existing.Streamed}
 		case existing.Status == store.StatusInProgress:
 			c.stats.inProgress.Add(1)
 			return reject(ErrorTypeAlreadyInProgress, msgAlreadyInProgress+c.cfg.Key.EventKeyJMESPath+"="+d.Key)
