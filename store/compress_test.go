@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -75,5 +76,43 @@ func TestDecompressRejectsCorruptData(t *testing.T) {
 		if _, err := store.Decompress(data); !errors.Is(err, store.ErrCorruptData) {
 			t.Errorf("%s: err = %v, want ErrCorruptData", name, err)
 		}
+	}
+}
+
+// jsonLike returns n bytes of JSON records with varied values, which
+// compress about as typical API responses do.
+func jsonLike(n int) []byte {
+	var b bytes.Buffer
+	r := rand.New(rand.NewPCG(1, 2))
+	b.WriteString("[")
+	for i := 0; b.Len() < n; i++ {
+		fmt.Fprintf(&b, `{"id":%d,"sku":"SKU-%06d","name":"item %d","price":%d.%02d,"inStock":%v,"tags":["a%d","b%d"]},`,
+			i, r.IntN(1000000), r.IntN(5000), r.IntN(500), r.IntN(100), r.IntN(2) == 0, r.IntN(50), r.IntN(50))
+	}
+	return b.Bytes()[:n]
+}
+
+func BenchmarkCompress(b *testing.B) {
+	for _, size := range []int{256 << 10, 1 << 20, 5_900_000} {
+		in := jsonLike(size)
+		z, ok := store.Compress(in, 0)
+		if !ok {
+			b.Fatal("not compressed")
+		}
+		b.Run(fmt.Sprintf("gzip/%d", size), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				store.Compress(in, 0)
+			}
+			b.ReportMetric(float64(size)/float64(len(z)), "ratio")
+		})
+		b.Run(fmt.Sprintf("gunzip/%d", size), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				if _, err := store.Decompress(z); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
