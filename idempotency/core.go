@@ -99,14 +99,14 @@ const (
 
 // Outcome is Begin's answer.
 type Outcome struct {
-	Verdict     Verdict
-	Claim       *Claim
-	Response    []byte
-	ContentType string
-	// Streamed: the stored response was streamed; replay it as a stream.
-	Streamed     bool
+	Verdict      Verdict
+	Claim        *Claim
+	Response     []byte
+	ContentType  string
 	ErrorType    string
 	ErrorMessage string
+	// Streamed: the stored response was streamed; replay it as a stream.
+	Streamed bool
 }
 
 // Claim is an INPROGRESS record owned by one invocation.
