@@ -49,6 +49,9 @@ type Config struct {
 	// Idempotency holds the core's settings (the key prefix is filled in
 	// after registration).
 	Idempotency idempotency.Config
+	// Responses says how responses are stored: compression and streamed
+	// responses (config_responses.go).
+	Responses ResponseConfig
 	// TestClockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS, FOR TESTS ONLY: it
 	// shifts the clock of the idempotency core (and the invocation deadlines
 	// it sees) to simulate an execution environment whose clock is wrong.
@@ -118,6 +121,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, errors.Join(errs...) // no store, no keys: nothing else is read
 	}
 	errs = append(errs, c.loadIdempotency(env, bad)...)
+	c.loadResponses(env, bad)
 	return c, errors.Join(errs...)
 }
 

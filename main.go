@@ -193,7 +193,7 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
 		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds())
 	logBeyondPowertools(log, ic)
-	return idempotent{core: core, clockOffset: cfg.TestClockOffset}, closers, nil
+	return idempotent{core: core, clockOffset: cfg.TestClockOffset, streaming: cfg.Responses}, closers, nil
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or

@@ -145,10 +145,10 @@ func validateBeyond(cfg Config) error {
 // replay header is configured and the response is a proxy response.
 func (c *Core) replayOutcome(rec store.Record) Outcome {
 	resp := rec.Response
-	if c.cfg.ReplayHeader != "" {
+	if c.cfg.ReplayHeader != "" && !rec.Streamed {
 		resp = markReplayed(resp, c.cfg.ReplayHeader)
 	}
-	return Outcome{Verdict: Replay, Response: resp, ContentType: rec.ContentType}
+	return Outcome{Verdict: Replay, Response: resp, ContentType: rec.ContentType, Streamed: rec.Streamed}
 }
 
 // skipStatus reports whether response is a proxy response whose status code

@@ -114,6 +114,8 @@ type Outcome struct {
 	ContentType  string
 	ErrorType    string
 	ErrorMessage string
+	// Streamed: the stored response was streamed; replay it as a stream.
+	Streamed bool
 }
 
 // Claim is an INPROGRESS record owned by one invocation.

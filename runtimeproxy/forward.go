@@ -14,9 +14,20 @@ import (
 // exactly: status, headers (minus hop-by-hop ones), body flushed as it
 // arrives, and trailers. It returns the upstream status, or 0 if there was none.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64) int {
+	return s.forwardThen(w, r, body, contentLength, nil)
+}
+
+// forwardThen is forward calling then, if not nil, once upstream has
+// answered (with its status) or failed (with 0), before anything is relayed
+// to the runtime.
+func (s *Server) forwardThen(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64, then func(status int)) int {
+	if then == nil {
+		then = func(int) {}
+	}
 	body, contentLength = preread(r, body, contentLength)
 	out, err := s.newUpstreamRequest(r, body, contentLength)
 	if err != nil {
+		then(0)
 		s.upstreamFailed(w, r, err)
 		return 0
 	}
@@ -28,10 +39,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader,
 	}
 	resp, err := s.do(out)
 	if err != nil {
+		then(0)
 		s.upstreamFailed(w, r, err)
 		return 0
 	}
 	defer resp.Body.Close()
+	then(resp.StatusCode)
 	s.relay(w, resp)
 	return resp.StatusCode
 }

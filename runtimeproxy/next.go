@@ -171,6 +171,8 @@ func (s *Server) answer(parent context.Context, inv *Invocation, d Decision) {
 	}
 	if d.Action == Fail {
 		req.Header.Set(HeaderFunctionErrorType, d.ErrorType)
+	} else if d.Streaming {
+		streamRequest(req)
 	}
 	resp, err := s.do(req)
 	if err != nil {
