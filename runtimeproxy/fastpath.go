@@ -158,7 +158,7 @@ func (s *Server) serveOne(fc *fastConn) bool {
 		return false
 	}
 	req.RemoteAddr = fc.c.RemoteAddr().String()
-	fc.w.reset(fc.bw, func() bool { return runtimeGone(fc.c) })
+	fc.w.reset(fc.bw, fc.c)
 	s.ServeHTTP(&fc.w, req)
 	ok := fc.w.finish()
 	// The connection can carry the next request only if this one's body

@@ -3,6 +3,7 @@ package runtimeproxy
 import (
 	"bufio"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,14 +28,14 @@ type fastWriter struct {
 	written       int64
 	buf           []byte
 	err           error
-	// gone, if set, reports whether the runtime hung up (see runtimeGone).
-	gone func() bool
+	// conn, if set, is the runtime's connection (see runtimeGone).
+	conn net.Conn
 }
 
 var errBodyLength = errors.New("runtimeproxy: response body does not match its Content-Length")
 
-func (w *fastWriter) reset(bw *bufio.Writer, gone func() bool) {
-	*w = fastWriter{bw: bw, h: w.h, buf: w.buf[:0], gone: gone}
+func (w *fastWriter) reset(bw *bufio.Writer, conn net.Conn) {
+	*w = fastWriter{bw: bw, h: w.h, buf: w.buf[:0], conn: conn}
 	if w.h == nil {
 		w.h = make(http.Header, 8)
 	} else {
@@ -86,7 +87,7 @@ func (w *fastWriter) FlushError() error {
 }
 
 // runtimeGone reports whether the runtime closed its connection.
-func (w *fastWriter) runtimeGone() bool { return w.gone != nil && w.gone() }
+func (w *fastWriter) runtimeGone() bool { return w.conn != nil && runtimeGone(w.conn) }
 
 func (w *fastWriter) writeBody(p []byte) (int, error) {
 	if w.err != nil {
