@@ -133,7 +133,7 @@ func (s *Server) relay(w http.ResponseWriter, resp *http.Response) {
 		_, err := copyFlush(w, resp.Body, resp.ContentLength < 0, *buf)
 		s.copyBufs.Put(buf)
 		if err != nil {
-			s.log.Debug("relay body", "error", err)
+			s.log.Debug("relay body", "error", safeError(err))
 		}
 	}
 	for k, vv := range resp.Trailer {
@@ -180,8 +180,9 @@ func (s *Server) upstreamFailed(w http.ResponseWriter, r *http.Request, err erro
 	if r.Context().Err() != nil || errors.Is(err, context.Canceled) {
 		return
 	}
+	err = safeError(err) // never quote what upstream sent
 	s.log.Error("upstream Runtime API request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeError(w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API unreachable: "+err.Error())
+	writeError(w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API request failed: "+err.Error())
 }
 
 // writeError writes a Runtime-API-shaped error body.

@@ -142,7 +142,7 @@ func (s *Server) answer(parent context.Context, inv *Invocation, d Decision) {
 	}
 	resp, err := s.do(req)
 	if err != nil {
-		s.log.Error("answer invocation upstream", "requestId", inv.RequestID, "error", err)
+		s.log.Error("answer invocation upstream", "requestId", inv.RequestID, "error", safeError(err))
 		return
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
