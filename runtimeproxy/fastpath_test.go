@@ -290,3 +290,16 @@ func TestDirectPathReusesUpstreamConnections(t *testing.T) {
 		t.Errorf("upstream saw %d connections for 10 requests in a row, want 1", conns)
 	}
 }
+
+func TestHTTPDateFollowsTheClock(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 23, 0, 0, 100, time.UTC)
+	if got := httpDate(t0); got != "Thu, 26 Nov 2026 23:00:00 GMT" {
+		t.Errorf("httpDate = %q", got)
+	}
+	if got := httpDate(t0.Add(500 * time.Millisecond)); got != "Thu, 26 Nov 2026 23:00:00 GMT" {
+		t.Errorf("same second: %q", got)
+	}
+	if got := httpDate(t0.Add(time.Second).In(time.FixedZone("x", 3600))); got != "Thu, 26 Nov 2026 23:00:01 GMT" {
+		t.Errorf("next second: %q", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -135,7 +136,7 @@ func (w *fastWriter) sendHeader(chunked bool) {
 		h["Transfer-Encoding"] = []string{"chunked"}
 	}
 	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+		h["Date"] = []string{httpDate(time.Now())}
 	}
 	bw := w.bw
 	_, _ = bw.WriteString("HTTP/1.1 ")
@@ -182,4 +183,23 @@ func (w *fastWriter) finish() bool {
 		w.err = errBodyLength
 	}
 	return w.err == nil
+}
+
+// dateCache holds the last Date header value and the second it is for.
+var dateCache atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec  int64
+	text string
+}
+
+// httpDate formats now for a Date header, once per second.
+func httpDate(now time.Time) string {
+	sec := now.Unix()
+	if d := dateCache.Load(); d != nil && d.sec == sec {
+		return d.text
+	}
+	d := &cachedDate{sec: sec, text: now.UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.text
 }

@@ -89,10 +89,13 @@ func (s *Server) newUpstreamRequest(r *http.Request, body io.Reader, contentLeng
 	if contentLength == 0 && !isChunked(r) {
 		body = http.NoBody
 	}
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), body)
+	// The URL is set directly rather than printed and parsed again: the
+	// request is written with u.RequestURI() either way.
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, "", body)
 	if err != nil {
 		return nil, err
 	}
+	out.URL, out.Host = &u, u.Host
 	out.Header = cloneEndToEnd(r.Header)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header["User-Agent"] = []string{""} // net/http must not add its own
