@@ -207,10 +207,12 @@ func TestRuntimeGone(t *testing.T) {
 // and Serve returns nil.
 func TestShutdownEndsAFastPathLongPoll(t *testing.T) {
 	release := make(chan struct{})
+	abandoned := make(chan struct{}, 1)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
+			abandoned <- struct{}{}
 		}
 	}))
 	t.Cleanup(func() { close(release); up.Close() })
@@ -247,6 +249,11 @@ func TestShutdownEndsAFastPathLongPoll(t *testing.T) {
 	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err == nil {
 		t.Error("the long poll's connection is still open")
+	}
+	select { // the upstream /next of the closed long poll is abandoned too
+	case <-abandoned:
+	case <-time.After(2 * time.Second):
+		t.Error("the upstream /next of the closed long poll is still waiting")
 	}
 }
 

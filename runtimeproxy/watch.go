@@ -54,13 +54,19 @@ func (p *pollWatch) remove(g runtimeGoneChecker) {
 	p.mu.Unlock()
 }
 
-// close stops the watching goroutine.
+// close stops the watching goroutine and ends the long polls still
+// watched: Shutdown calls it once it has closed every runtime connection,
+// so their runtimes are gone.
 func (p *pollWatch) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.stopped {
 		p.stopped = true
 		close(p.stop)
+	}
+	for g, cancel := range p.polls {
+		cancel()
+		delete(p.polls, g)
 	}
 }
 
