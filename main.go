@@ -32,6 +32,7 @@ import (
 var version = "dev"
 
 func main() {
+	setProcs()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	code := run(ctx, os.Args, os.Getenv, os.Stdout)
 	stop()

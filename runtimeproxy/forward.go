@@ -102,10 +102,13 @@ func (s *Server) newUpstreamRequest(r *http.Request, body io.Reader, contentLeng
 	if contentLength == 0 && !isChunked(r) {
 		body = http.NoBody
 	}
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), body)
+	// The URL is set directly rather than printed and parsed again: the
+	// request is written with u.RequestURI() either way.
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, "", body)
 	if err != nil {
 		return nil, err
 	}
+	out.URL, out.Host = &u, u.Host
 	out.Header = cloneEndToEnd(r.Header)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header["User-Agent"] = []string{""} // net/http must not add its own
@@ -146,7 +149,7 @@ func (s *Server) relay(w http.ResponseWriter, resp *http.Response) {
 		_, err := copyFlush(w, resp.Body, resp.ContentLength < 0, *buf)
 		s.copyBufs.Put(buf)
 		if err != nil {
-			s.log.Debug("relay body", "error", err)
+			s.log.Debug("relay body", "error", safeError(err))
 		}
 	}
 	for k, vv := range resp.Trailer {
@@ -193,8 +196,9 @@ func (s *Server) upstreamFailed(w http.ResponseWriter, r *http.Request, err erro
 	if r.Context().Err() != nil || errors.Is(err, context.Canceled) {
 		return
 	}
+	err = safeError(err) // never quote what upstream sent
 	s.log.Error("upstream Runtime API request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeError(w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API unreachable: "+err.Error())
+	writeError(w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API request failed: "+err.Error())
 }
 
 // writeError writes a Runtime-API-shaped error body.
