@@ -109,7 +109,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return 1
 	}
-	srv, err := runtimeproxy.New(runtimeproxy.Options{Listener: ln, Upstream: cfg.Upstream, Interceptor: ic, Logger: log})
+	var srv *runtimeproxy.Server
+	local, err := newLocalAPI(cfg, ic, log, func() []runtimeproxy.InFlight { return srv.InFlight() })
+	if err != nil {
+		log.Error("local API", "error", err)
+		return 1
+	}
+	srv, err = runtimeproxy.New(runtimeproxy.Options{Listener: ln, Upstream: cfg.Upstream, Interceptor: ic, Logger: log, LocalAPI: local})
 	if err != nil {
 		log.Error("proxy", "error", err)
 		return 1

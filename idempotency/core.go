@@ -48,6 +48,8 @@ type Core struct {
 	now   func() time.Time
 	log   *slog.Logger
 	stats stats
+	// fnKeyers holds the local API's compiled expressions (function.go).
+	fnKeyers keyerCache
 }
 
 // Option customises a Core.
