@@ -49,6 +49,8 @@ type Config struct {
 	// Idempotency holds the core's settings (the key prefix is filled in
 	// after registration).
 	Idempotency idempotency.Config
+	// Batch is the batch mode's configuration (config_batch.go).
+	Batch BatchConfig
 	// TestClockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS, FOR TESTS ONLY: it
 	// shifts the clock of the idempotency core (and the invocation deadlines
 	// it sees) to simulate an execution environment whose clock is wrong.
@@ -225,7 +227,7 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 			c.TestClockOffset = time.Duration(n) * time.Millisecond
 		}
 	}
-	return errs
+	return append(errs, c.loadBatch(env, bad)...)
 }
 
 // maxClockMs bounds the clock settings: one hour, in milliseconds.

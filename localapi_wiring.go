@@ -13,8 +13,11 @@ import (
 // the proxy's invocations in flight; it is called only while serving.
 func newLocalAPI(cfg Config, ic runtimeproxy.Interceptor, log *slog.Logger, inFlight func() []runtimeproxy.InFlight) (*localapi.Handler, error) {
 	var core *idempotency.Core
-	if c, ok := ic.(interface{ idempotencyCore() *idempotency.Core }); ok {
+	switch c := ic.(type) {
+	case interface{ idempotencyCore() *idempotency.Core }:
 		core = c.idempotencyCore()
+	case interface{ Core() *idempotency.Core }:
+		core = c.Core()
 	}
 	return localapi.New(localapi.Options{
 		Core:         core,

@@ -198,7 +198,8 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 	log.Info("idempotency enabled", "store", cfg.Store, "keyPrefix", ic.Key.KeyPrefix,
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
 		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds())
-	return idempotent{core: core, clockOffset: cfg.TestClockOffset}, closers, nil
+	ic2, err := interceptorFor(cfg, core, log)
+	return ic2, closers, err
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or
