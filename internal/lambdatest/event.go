@@ -36,6 +36,13 @@ const (
 	// AWS_LAMBDA_RUNTIME_API (the proxy) and returns
 	// {"count":N,"request_id":...,"calls":[{"status":S,"body":<JSON answer>}...]}.
 	ActionLocalAPI = "localapi"
+	// ActionBatch handles a batch event (Records, with the action and the
+	// other fields beside it): it sleeps Ms milliseconds, then returns
+	// {"processed":[ids...],"batchItemFailures":[{"itemIdentifier":id}...]}
+	// where ids are the records' messageId, kinesis.sequenceNumber or
+	// dynamodb.SequenceNumber, and the failures are the records whose id is
+	// listed in Fail.
+	ActionBatch = "batch"
 )
 
 // LocalCall is one step of ActionLocalAPI: a POST of Body to
@@ -70,6 +77,9 @@ type Event struct {
 	Data json.RawMessage `json:"data,omitempty"`
 	// Calls are the steps of ActionLocalAPI.
 	Calls []LocalCall `json:"calls,omitempty"`
+	// Records and Fail are the batch and the ids to fail of ActionBatch.
+	Records []json.RawMessage `json:"Records,omitempty"`
+	Fail    []string          `json:"fail,omitempty"`
 }
 
 // JSON encodes the event; it cannot fail.

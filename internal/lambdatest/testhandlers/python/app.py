@@ -116,6 +116,15 @@ def handler(event, context):
     if action == "exit":
         print("app: exiting with status 3", file=sys.stderr, flush=True)
         os._exit(3)
+    if action == "batch":
+        time.sleep(int(event.get("ms", 0)) / 1000)
+        processed, failures = [], []
+        for rec in event.get("Records") or []:
+            rid = rec.get("messageId") or (rec.get("kinesis") or {}).get("sequenceNumber") or (rec.get("dynamodb") or {}).get("SequenceNumber")
+            processed.append(rid)
+            if rid in (event.get("fail") or []):
+                failures.append({"itemIdentifier": rid})
+        return {"processed": processed, "batchItemFailures": failures}
     if action == "localapi":
         calls = _local_api(event.get("calls") or [], context.aws_request_id)
         return {"count": n, "request_id": context.aws_request_id, "calls": calls}
