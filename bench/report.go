@@ -18,6 +18,8 @@ type Report struct {
 	Binary   int64       `json:"binary,omitempty"`
 	Keys     []KeyRow    `json:"keys,omitempty"`
 	Payloads *PayloadRun `json:"payloads,omitempty"`
+	// Batch is the batch-mode run (batch.go), one per store.
+	Batch []StoreRun `json:"batch,omitempty"`
 }
 
 // Limits of issue 7.
