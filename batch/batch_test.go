@@ -146,6 +146,13 @@ func TestKinesisOrderingRule(t *testing.T) {
 	if f.status("eventID", "shardId-000:102") != store.StatusCompleted {
 		t.Fatal("102 not completed")
 	}
+	// Everything from the first failure on: answered by the proxy.
+	if _, d := f.invoke(kinesisEvent("103", "104")); d.Action != runtimeproxy.Respond || string(d.Body) != failures("103", "104") {
+		t.Fatalf("batch starting in progress: %+v", d)
+	}
+	if f.status("eventID", "shardId-000:104") != "" {
+		t.Fatal("104 claimed by a batch that cannot run it")
+	}
 	f.respond(holder, "")
 	// The retry starts at 103; the handler fails 104: 103 is kept, 104 and
 	// 105 (which the handler may not have processed) are released.

@@ -119,10 +119,11 @@ func (ic *Interceptor) Invoke(ctx context.Context, inv *runtimeproxy.Invocation)
 			}
 		}
 	}
+	from := -1
 	if st.ordered {
 		// Nothing runs from the first failure on: release those claims.
-		if f := st.firstProxyFailure(); f >= 0 {
-			ic.releaseFrom(ctx, st, f)
+		if from = st.firstProxyFailure(); from >= 0 {
+			ic.releaseFrom(ctx, st, from)
 		}
 	}
 	var keep []int
@@ -136,7 +137,7 @@ func (ic *Interceptor) Invoke(ctx context.Context, inv *runtimeproxy.Invocation)
 		"inProgressElsewhere", inProgress, "failedByProxy", failed)
 	if len(keep) == 0 {
 		return runtimeproxy.Decision{Action: runtimeproxy.Respond, ContentType: "application/json",
-			Body: render(nil, st.failures(-1, nil))}
+			Body: render(nil, st.failures(from, nil))}
 	}
 	inv.State = st
 	d := runtimeproxy.Decision{Action: runtimeproxy.Forward, Observe: true}
