@@ -48,18 +48,30 @@ func (a batchAnswer) failed() []string {
 
 func invokeBatch(t *testing.T, emu *lambdatest.Emulator, requestID string, payload []byte) batchAnswer {
 	t.Helper()
-	res := lambdatest.InvokeT(t, emu, payload, lambdatest.WithRequestID(requestID))
+	a, err := tryBatch(t, emu, requestID, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// tryBatch is invokeBatch for goroutines other than the test's.
+func tryBatch(t *testing.T, emu *lambdatest.Emulator, requestID string, payload []byte) (batchAnswer, error) {
 	var a batchAnswer
+	res, err := emu.Invoke(t.Context(), payload, lambdatest.WithRequestID(requestID))
+	if err != nil {
+		return a, fmt.Errorf("%s: %w", requestID, err)
+	}
 	if res.Status != 200 {
-		t.Fatalf("%s: status %d %s", requestID, res.Status, res.Body)
+		return a, fmt.Errorf("%s: status %d %s", requestID, res.Status, res.Body)
 	}
 	if err := json.Unmarshal(res.Body, &a); err != nil || a.Failures == nil {
-		t.Fatalf("%s: not a batch response (%v): %s", requestID, err, res.Body)
+		return a, fmt.Errorf("%s: not a batch response (%v): %s", requestID, err, res.Body)
 	}
 	if a.Processed == nil {
 		a.Processed = []string{}
 	}
-	return a
+	return a, nil
 }
 
 func checkBatch(t *testing.T, what string, a batchAnswer, processed, failed []string) {
@@ -91,6 +103,7 @@ func testBatchSQS(t *testing.T, kind runtimeKind, env []string) {
 	opts.FunctionTimeout = 10
 	a := startIdempotent(t, opts, env...)
 	b := startIdempotent(t, opts, env...)
+	warm(t, a, b)
 	countA, countB := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
 	m := func(from, to int) []string {
 		var out []string
@@ -118,10 +131,14 @@ func testBatchSQS(t *testing.T, kind runtimeKind, env []string) {
 	slow := m(11, 15)
 	var wg sync.WaitGroup
 	var first batchAnswer
-	wg.Go(func() { first = invokeBatch(t, a, "sqs-4", sqsBatch(countA, 2000, []string{"m13"}, slow...)) })
+	var firstErr error
+	wg.Go(func() { first, firstErr = tryBatch(t, a, "sqs-4", sqsBatch(countA, 2500, []string{"m13"}, slow...)) })
 	time.Sleep(800 * time.Millisecond)
 	dup := invokeBatch(t, b, "sqs-5", sqsBatch(countB, 0, []string{"m22"}, "m21", "m11", "m22", "m12", "m13", "m23", "m14", "m15"))
 	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
 	// In batch order: the in-progress ones and the handler's own failure.
 	checkBatch(t, "duplicate while in progress", dup, []string{"m21", "m22", "m23"},
 		[]string{"m11", "m22", "m12", "m13", "m14", "m15"})
@@ -131,11 +148,14 @@ func testBatchSQS(t *testing.T, kind runtimeKind, env []string) {
 	retry := invokeBatch(t, b, "sqs-6", sqsBatch(countB, 0, nil, "m21", "m11", "m22", "m12", "m13", "m23", "m14", "m15"))
 	checkBatch(t, "retry", retry, []string{"m22", "m13"}, none)
 	// Every record in progress elsewhere: answered by the proxy.
-	wg.Go(func() { first = invokeBatch(t, a, "sqs-7", sqsBatch(countA, 1500, nil, "m31", "m32")) })
+	wg.Go(func() { first, firstErr = tryBatch(t, a, "sqs-7", sqsBatch(countA, 2500, nil, "m31", "m32")) })
 	time.Sleep(700 * time.Millisecond)
 	before = executions(t, countB)
 	busy := invokeBatch(t, b, "sqs-8", sqsBatch(countB, 0, nil, "m32", "m31"))
 	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
 	checkBatch(t, "all in progress", busy, none, []string{"m32", "m31"})
 	if executions(t, countB) != before {
 		t.Fatal("the handler ran for a batch whose records were all in progress elsewhere")

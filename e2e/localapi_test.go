@@ -48,19 +48,32 @@ func call(path string, v any) lambdatest.LocalCall {
 // runLocal invokes the handler with calls and returns the answers.
 func runLocal(t *testing.T, emu *lambdatest.Emulator, requestID string, calls ...lambdatest.LocalCall) ([]localAnswer, string) {
 	t.Helper()
+	got, id, err := tryLocal(t, emu, requestID, calls...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got, id
+}
+
+// tryLocal is runLocal for goroutines other than the test's: it returns
+// what went wrong instead of failing the test.
+func tryLocal(t *testing.T, emu *lambdatest.Emulator, requestID string, calls ...lambdatest.LocalCall) ([]localAnswer, string, error) {
 	ev := lambdatest.Event{Action: lambdatest.ActionLocalAPI, Calls: calls}
-	res := lambdatest.InvokeT(t, emu, ev.JSON(), lambdatest.WithRequestID(requestID))
+	res, err := emu.Invoke(t.Context(), ev.JSON(), lambdatest.WithRequestID(requestID))
+	if err != nil {
+		return nil, "", fmt.Errorf("invocation %s: %w", requestID, err)
+	}
 	var out struct {
 		RequestID string        `json:"request_id"`
 		Calls     []localAnswer `json:"calls"`
 	}
 	if res.Status != 200 {
-		t.Fatalf("invocation %s: status %d %s", requestID, res.Status, res.Body)
+		return nil, "", fmt.Errorf("invocation %s: status %d %s", requestID, res.Status, res.Body)
 	}
 	if err := json.Unmarshal(res.Body, &out); err != nil || len(out.Calls) != len(calls) {
-		t.Fatalf("invocation %s: %v, body %s", requestID, err, res.Body)
+		return nil, "", fmt.Errorf("invocation %s: %v, body %s", requestID, err, res.Body)
 	}
-	return out.Calls, out.RequestID
+	return out.Calls, out.RequestID, nil
 }
 
 // expect checks one answer's HTTP status and API status.
@@ -216,24 +229,30 @@ func TestLocalAPIGoldenKeys(t *testing.T) {
 // lives until the holder's deadline: an invocation that crashed without
 // completing blocks the key only until then.
 func TestLocalAPIAcrossSandboxes(t *testing.T) {
+	const timeout = 5 // seconds: the holder's deadline, with room for a loaded machine
 	redis := testservers.MustStartRedis(t)
 	env := []string{"IDEMPOTENCY_REDIS_URL=redis://" + redis.Addr + "/0", "IDEMPOTENCY_EVENT_KEY_JMESPATH=data.order"}
 	opts := options(t, goRuntime)
-	opts.FunctionTimeout = 3
+	opts.FunctionTimeout = timeout
 	a := startIdempotent(t, opts, env...)
 	b := startIdempotent(t, options(t, pythonRuntime), env...)
+	warm(t, a, b)
 
 	var wg sync.WaitGroup
 	var first []localAnswer
+	var firstErr error
 	wg.Go(func() {
-		first, _ = runLocal(t, a, "holder",
+		first, _, firstErr = tryLocal(t, a, "holder",
 			call("claim", localOrder("x-1", 3)),
-			lambdatest.LocalCall{Path: "complete", SleepMs: 1500, Body: mustJSON(map[string]any{"token": "$TOKEN", "result": "done"})},
+			lambdatest.LocalCall{Path: "complete", SleepMs: 2500, Body: mustJSON(map[string]any{"token": "$TOKEN", "result": "done"})},
 		)
 	})
 	time.Sleep(600 * time.Millisecond)
 	during, _ := runLocal(t, b, "other-1", call("claim", localOrder("x-1", 3)))
 	wg.Wait()
+	if firstErr != nil {
+		t.Fatal(firstErr)
+	}
 	expect(t, "holder claim", first[0], 200, "CLAIMED")
 	expect(t, "holder complete", first[1], 200, "COMPLETED")
 	expect(t, "claim from the other sandbox while held", during[0], 409, "IN_PROGRESS")
@@ -244,14 +263,14 @@ func TestLocalAPIAcrossSandboxes(t *testing.T) {
 	}
 
 	// A claim never completed (the invocation ends without it) lapses at
-	// that invocation's deadline (3 s function timeout), not at the record's
-	// expiry.
+	// that invocation's deadline (the function timeout), not at the
+	// record's expiry.
 	start := time.Now()
 	held, _ := runLocal(t, a, "crashy", call("claim", localOrder("x-2", 1)))
 	expect(t, "claim left open", held[0], 200, "CLAIMED")
 	blocked, _ := runLocal(t, b, "other-3", call("claim", localOrder("x-2", 1)))
 	expect(t, "claim before the deadline", blocked[0], 409, "IN_PROGRESS")
-	time.Sleep(time.Until(start.Add(3*time.Second + 300*time.Millisecond)))
+	time.Sleep(time.Until(start.Add(timeout*time.Second + 300*time.Millisecond)))
 	taken, _ := runLocal(t, b, "other-4", call("claim", localOrder("x-2", 1)))
 	expect(t, "claim after the holder's deadline", taken[0], 200, "CLAIMED")
 }
@@ -262,4 +281,51 @@ func mustJSON(v any) json.RawMessage {
 		panic(err)
 	}
 	return b
+}
+
+// TestLocalAPIManagedInstances: with several invocations in flight in one
+// runtime (Lambda Managed Instances), a claim must name its invocation; so
+// named, it runs under that invocation.
+func TestLocalAPIManagedInstances(t *testing.T) {
+	opts := options(t, goRuntime)
+	opts.MaxConcurrency, opts.FunctionTimeout = 2, 10
+	emu := startIdempotent(t, opts, localEnv...)
+	var wg sync.WaitGroup
+	answers := make([][]localAnswer, 2)
+	ids := make([]string, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Go(func() {
+			answers[i], ids[i], errs[i] = tryLocal(t, emu, fmt.Sprintf("lmi-%d", i),
+				lambdatest.LocalCall{Path: "claim", SleepMs: 500, Body: mustJSON(localOrder(fmt.Sprintf("l-%d", i), 1))},
+				call("claim", map[string]any{"function": "app.process_order", "data": map[string]any{"orderId": fmt.Sprintf("l-%d", i)},
+					"eventKeyJmespath": "orderId", "requestId": "$REQUEST_ID"}),
+				lambdatest.LocalCall{Path: "complete", SleepMs: 500, Body: mustJSON(map[string]any{"token": "$TOKEN", "result": i})},
+			)
+		})
+	}
+	wg.Wait()
+	for i, got := range answers {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		if ids[i] != fmt.Sprintf("lmi-%d", i) {
+			t.Fatalf("invocation %d ran as %q", i, ids[i])
+		}
+		expect(t, "claim without a request id", got[0], 400, "BAD_REQUEST")
+		if got[0].Body.Field != "requestId" {
+			t.Fatalf("field %q, want requestId", got[0].Body.Field)
+		}
+		expect(t, "claim under its request id", got[1], 200, "CLAIMED")
+		expect(t, "complete", got[2], 200, "COMPLETED")
+	}
+}
+
+// warm runs one invocation on each emulator, so that the runtimes' lazy
+// init is over before a test times anything.
+func warm(t *testing.T, emus ...*lambdatest.Emulator) {
+	t.Helper()
+	for _, e := range emus {
+		lambdatest.InvokeT(t, e, lambdatest.Event{Action: lambdatest.ActionInfo}.JSON())
+	}
 }
