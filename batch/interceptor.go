@@ -133,7 +133,11 @@ func (ic *Interceptor) Invoke(ctx context.Context, inv *runtimeproxy.Invocation)
 		}
 	}
 	log := ic.log.With("requestId", inv.RequestID)
-	log.Info("batch claimed", "records", len(ev.records), "toHandler", len(keep), "completedBefore", completed,
+	level := slog.LevelDebug
+	if failed > 0 {
+		level = slog.LevelInfo // records reported for a retry: worth a line
+	}
+	log.Log(ctx, level, "batch claimed", "records", len(ev.records), "toHandler", len(keep), "completedBefore", completed,
 		"inProgressElsewhere", inProgress, "failedByProxy", failed)
 	if len(keep) == 0 {
 		return runtimeproxy.Decision{Action: runtimeproxy.Respond, ContentType: "application/json",
