@@ -52,6 +52,8 @@ type Config struct {
 	// Responses says how responses are stored: compression and streamed
 	// responses (config_responses.go).
 	Responses ResponseConfig
+	// Batch is the batch mode's configuration (config_batch.go).
+	Batch BatchConfig
 	// TestClockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS, FOR TESTS ONLY: it
 	// shifts the clock of the idempotency core (and the invocation deadlines
 	// it sees) to simulate an execution environment whose clock is wrong.
@@ -230,7 +232,7 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 			c.TestClockOffset = time.Duration(n) * time.Millisecond
 		}
 	}
-	return errs
+	return append(errs, c.loadBatch(env, bad)...)
 }
 
 // maxClockMs bounds the clock settings: one hour, in milliseconds.

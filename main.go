@@ -110,7 +110,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		return 1
 	}
-	srv, err := runtimeproxy.New(runtimeproxy.Options{Listener: ln, Upstream: cfg.Upstream, Interceptor: ic, Logger: log})
+	var srv *runtimeproxy.Server
+	local, err := newLocalAPI(cfg, ic, log, func() []runtimeproxy.InFlight { return srv.InFlight() })
+	if err != nil {
+		log.Error("local API", "error", err)
+		return 1
+	}
+	srv, err = runtimeproxy.New(runtimeproxy.Options{Listener: ln, Upstream: cfg.Upstream, Interceptor: ic, Logger: log, LocalAPI: local})
 	if err != nil {
 		log.Error("proxy", "error", err)
 		return 1
@@ -194,7 +200,8 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
 		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds())
 	logBeyondPowertools(log, ic)
-	return idempotent{core: core, clockOffset: cfg.TestClockOffset, streaming: cfg.Responses}, closers, nil
+	ic2, err := interceptorFor(cfg, core, log)
+	return ic2, closers, err
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or

@@ -44,6 +44,10 @@ func (r *Report) WriteMarkdown(w io.Writer, notes, chart string) error {
 			writeOps(&b, "On moto, which returns the old item of a failed conditional write (ALL_OLD) as DynamoDB does", s.OpsAllOld)
 		}
 	}
+	for i := range r.Batch {
+		writeSection(&b, &r.Batch[i].Section, true)
+		writeBatchOps(&b, r.Batch[i].Ops)
+	}
 	if r.Dynamo != nil && len(r.Dynamo.ColdStarts) > 0 {
 		writeColdStarts(&b, r)
 	}

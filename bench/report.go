@@ -20,6 +20,8 @@ type Report struct {
 	Payloads *PayloadRun `json:"payloads,omitempty"`
 	// Compression is RunCompression's section (compression.go).
 	Compression *Section `json:"compression,omitempty"`
+	// Batch is the batch-mode run (batch.go), one per store.
+	Batch []StoreRun `json:"batch,omitempty"`
 }
 
 // Limits of issue 7.

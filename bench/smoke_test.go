@@ -78,6 +78,26 @@ func TestSmoke(t *testing.T) {
 		checkRoundTrips(t, "redis", run.Ops, map[string]float64{RowFresh: 2, RowReplay: 1, RowError: 2})
 		rep.Redis = &run
 	})
+	t.Run("batch", func(t *testing.T) {
+		runs, err := RunBatch(ctx, env, sz, srv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 2 {
+			t.Fatalf("%d batch runs, want dynalite and redis", len(runs))
+		}
+		for i, run := range runs {
+			checkSection(t, run.Section, nil, sz.StoreRounds)
+			// 10 records: 10 claims, then 10 completions (dynalite answers a
+			// failed claim without the item: one GetItem more per record).
+			want := map[string]float64{RowBatchOne: 2, RowBatchFresh: 20, RowBatchReplay: 20}
+			if i == 1 {
+				want[RowBatchReplay] = 10
+			}
+			checkRoundTrips(t, run.Section.Title, run.Ops, want)
+		}
+		rep.Batch = runs
+	})
 	t.Run("init", func(t *testing.T) {
 		rows, err := MeasureInit(ctx, env, srv.DynamoEndpoint, srv.RedisAddr, sz.InitStarts)
 		if err != nil {
@@ -124,7 +144,7 @@ func TestSmoke(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"## Targets", "## Pass-through", "## Proxy hops", "## DynamoDB", "## Redis",
-			"## Cold start", "## Extension init", "## Large responses", "## Compressed responses", "## Notes", "![results](results.png)"} {
+			"## Cold start", "## Extension init", "## Batch mode", "## Large responses", "## Compressed responses", "## Notes", "![results](results.png)"} {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("report lacks %q", want)
 			}

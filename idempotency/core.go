@@ -54,6 +54,8 @@ type Core struct {
 	sleep func(context.Context, time.Duration) error
 	log   *slog.Logger
 	stats stats
+	// fnKeyers holds the local API's compiled expressions (function.go).
+	fnKeyers keyerCache
 }
 
 // Option customises a Core.

@@ -42,6 +42,10 @@ type Decision struct {
 	// to Interceptor.Response (Forward only). Streamed responses and bodies
 	// larger than the proxy's MaxBufferedBytes are never buffered.
 	Observe bool
+	// Event, if not nil, is handed to the runtime instead of the event
+	// fetched from upstream (Forward only); Invocation.Event keeps the
+	// original.
+	Event []byte
 	// Body and ContentType are posted upstream as the response (Respond).
 	Body        []byte
 	ContentType string
@@ -67,6 +71,10 @@ type Result struct {
 	Body []byte
 	// Trailer holds the trailers the runtime sent after a buffered body.
 	Trailer http.Header
+	// Replace, if set by Interceptor.Response to a non-nil value, is
+	// forwarded upstream instead of Body (Buffered results only), with the
+	// runtime's headers and no trailers.
+	Replace []byte
 }
 
 // ContentType returns the runtime's Content-Type header.

@@ -56,6 +56,9 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 		d := s.decide(r.Context(), inv)
 		if d.Action == Forward {
 			s.track(inv, d.Observe)
+			if d.Event != nil {
+				event = d.Event
+			}
 			s.deliver(w, resp, event)
 			return
 		}

@@ -42,6 +42,9 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, id string, 
 		s.interceptor.Error(ctx, t.inv, res)
 	} else {
 		s.interceptor.Response(ctx, t.inv, res)
+		if res.Buffered && res.Replace != nil {
+			body, length = replaced(r, res.Replace)
+		}
 	}
 	if status := s.forward(w, r, body, length); status/100 == 2 {
 		s.done(id, t)
@@ -72,3 +75,15 @@ func readAtMost(body io.Reader, contentLength int64, max int) ([]byte, error) {
 type errReader struct{ err error }
 
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// replaced returns the body and length that forward the Interceptor's
+// replacement of a buffered response: declared trailers are dropped (the
+// replacement has none) and the length is the replacement's.
+func replaced(r *http.Request, body []byte) (io.Reader, int64) {
+	r.Trailer = nil
+	r.Header.Del("Trailer")
+	if len(body) == 0 {
+		return http.NoBody, 0
+	}
+	return bytes.NewReader(body), int64(len(body))
+}

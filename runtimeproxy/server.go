@@ -34,6 +34,9 @@ type Options struct {
 	// MaxBufferedBytes caps the /response bodies buffered for the
 	// Interceptor; 0 means DefaultMaxBufferedBytes.
 	MaxBufferedBytes int
+	// LocalAPI, if set, serves the requests under LocalAPIPrefix, which are
+	// then not forwarded upstream (localapi.go).
+	LocalAPI http.Handler
 }
 
 // Server is a Runtime API proxy bound to a loopback address.
@@ -46,6 +49,7 @@ type Server struct {
 	interceptor Interceptor
 	log         *slog.Logger
 	maxBuffered int
+	localAPI    http.Handler
 
 	mu          sync.Mutex
 	invocations map[string]*tracked
@@ -91,6 +95,7 @@ func New(opts Options) (*Server, error) {
 		interceptor: opts.Interceptor,
 		log:         opts.Logger,
 		maxBuffered: opts.MaxBufferedBytes,
+		localAPI:    opts.LocalAPI,
 		invocations: make(map[string]*tracked),
 		handoff:     newHandoffListener(ln.Addr()),
 		conns:       make(map[*fastConn]bool),
@@ -222,7 +227,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case routeInvocationError:
 		s.serveResult(w, r, id, true)
 	default:
-		s.forward(w, r, r.Body, r.ContentLength)
+		if !s.serveLocal(w, r) {
+			s.forward(w, r, r.Body, r.ContentLength)
+		}
 	}
 }
 

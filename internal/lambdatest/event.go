@@ -32,7 +32,28 @@ const (
 	ActionExit = "exit"
 	// ActionPanic panics (Go handler only; Python raises).
 	ActionPanic = "panic"
+	// ActionLocalAPI posts Calls in order to the local idempotency API at
+	// AWS_LAMBDA_RUNTIME_API (the proxy) and returns
+	// {"count":N,"request_id":...,"calls":[{"status":S,"body":<JSON answer>}...]}.
+	ActionLocalAPI = "localapi"
+	// ActionBatch handles a batch event (Records, with the action and the
+	// other fields beside it): it sleeps Ms milliseconds, then returns
+	// {"processed":[ids...],"batchItemFailures":[{"itemIdentifier":id}...]}
+	// where ids are the records' messageId, kinesis.sequenceNumber or
+	// dynamodb.SequenceNumber, and the failures are the records whose id is
+	// listed in Fail.
+	ActionBatch = "batch"
 )
+
+// LocalCall is one step of ActionLocalAPI: a POST of Body to
+// /idemproxy/v1/{Path}, after sleeping SleepMs. In Body, the text $TOKEN is
+// replaced by the last "token" the API answered and $REQUEST_ID by the
+// invocation's request id.
+type LocalCall struct {
+	Path    string          `json:"path"`
+	Body    json.RawMessage `json:"body,omitempty"`
+	SleepMs int             `json:"sleep_ms,omitempty"`
+}
 
 // DefaultErrorMessage is the errorMessage of ActionError by default.
 const DefaultErrorMessage = "boom: ünïcödé ✓"
@@ -54,6 +75,11 @@ type Event struct {
 	CountFile string `json:"count_file,omitempty"`
 	// Data is free-form content (e.g. to vary the idempotency key).
 	Data json.RawMessage `json:"data,omitempty"`
+	// Calls are the steps of ActionLocalAPI.
+	Calls []LocalCall `json:"calls,omitempty"`
+	// Records and Fail are the batch and the ids to fail of ActionBatch.
+	Records []json.RawMessage `json:"Records,omitempty"`
+	Fail    []string          `json:"fail,omitempty"`
 }
 
 // JSON encodes the event; it cannot fail.

@@ -32,7 +32,7 @@ func main() {
 }
 
 // sections in the order they run.
-var sections = []string{"keys", "hop", "local", "dynamo", "redis", "init", "load", "payloads", "compression"}
+var sections = []string{"keys", "hop", "local", "dynamo", "redis", "batch", "init", "load", "payloads", "compression"}
 
 func run(log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
@@ -149,7 +149,7 @@ func runSection(ctx context.Context, name string, rep *bench.Report, env *bench.
 			return err
 		}
 		rep.Local = &s
-	case "dynamo", "redis", "init", "load", "payloads", "compression":
+	case "dynamo", "redis", "batch", "init", "load", "payloads", "compression":
 		srv, err := servers()
 		if err != nil {
 			return err
@@ -173,6 +173,8 @@ func runStoreSection(ctx context.Context, name string, rep *bench.Report, env *b
 		if r, err = bench.RunRedis(ctx, env, ev, sz, srv.RedisAddr); err == nil {
 			rep.Redis = &r
 		}
+	case "batch":
+		rep.Batch, err = bench.RunBatch(ctx, env, sz, srv)
 	case "init":
 		if rep.Init, err = bench.MeasureInit(ctx, env, srv.DynamoEndpoint, srv.RedisAddr, sz.InitStarts); err == nil {
 			rep.Binary, err = env.BinarySize()

@@ -84,6 +84,14 @@ func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) 
 		os.Exit(3)
 	case lambdatest.ActionPanic:
 		panic("gohandler: panic on purpose")
+	case lambdatest.ActionBatch:
+		return handleBatch(ev), nil
+	case lambdatest.ActionLocalAPI:
+		calls, err := callLocalAPI(ctx, ev.Calls, requestID)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"count": n, "request_id": requestID, "calls": calls}, nil
 	}
 	return map[string]any{"count": n, "event": raw}, nil
 }

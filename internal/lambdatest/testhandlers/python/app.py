@@ -7,10 +7,13 @@ import time, which the runtime reports as an init error.
 """
 
 import itertools
+import json
 import os
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 
 print(f"app: started pid={os.getpid()}", file=sys.stderr, flush=True)
 
@@ -58,6 +61,28 @@ def _invocation_context(context, n):
     }
 
 
+def _local_api(calls, request_id):
+    base = f"http://{os.environ['AWS_LAMBDA_RUNTIME_API']}/idemproxy/v1/"
+    token = ""
+    out = []
+    for call in calls:
+        if call.get("sleep_ms"):
+            time.sleep(call["sleep_ms"] / 1000)
+        body = json.dumps(call.get("body")) if "body" in call else ""
+        body = body.replace("$TOKEN", token).replace("$REQUEST_ID", request_id)
+        req = urllib.request.Request(base + call["path"], data=body.encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                status, raw = resp.status, resp.read()
+        except urllib.error.HTTPError as err:
+            status, raw = err.code, err.read()
+        answer = json.loads(raw)
+        token = answer.get("token") or token
+        out.append({"status": status, "body": answer})
+    return out
+
+
 def handler(event, context):
     with _lock:
         n = next(_counter)
@@ -91,6 +116,18 @@ def handler(event, context):
     if action == "exit":
         print("app: exiting with status 3", file=sys.stderr, flush=True)
         os._exit(3)
+    if action == "batch":
+        time.sleep(int(event.get("ms", 0)) / 1000)
+        processed, failures = [], []
+        for rec in event.get("Records") or []:
+            rid = rec.get("messageId") or (rec.get("kinesis") or {}).get("sequenceNumber") or (rec.get("dynamodb") or {}).get("SequenceNumber")
+            processed.append(rid)
+            if rid in (event.get("fail") or []):
+                failures.append({"itemIdentifier": rid})
+        return {"processed": processed, "batchItemFailures": failures}
+    if action == "localapi":
+        calls = _local_api(event.get("calls") or [], context.aws_request_id)
+        return {"count": n, "request_id": context.aws_request_id, "calls": calls}
     if action == "panic":
         raise SystemExit("app: exit on purpose")
     return {"count": n, "event": event}

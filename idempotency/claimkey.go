@@ -1,0 +1,142 @@
+package idempotency
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/idemproxy/idemproxy/store"
+)
+
+// claimKind is what claimKey found.
+type claimKind uint8
+
+const (
+	claimWon          claimKind = iota // rec is now stored, owned by the caller
+	claimCompleted                     // a live COMPLETED record: replay existing
+	claimInProgress                    // a live INPROGRESS record of another owner
+	claimValidation                    // a live record with another payload hash
+	claimInconsistent                  // the record kept changing state
+	claimStoreError                    // the store failed; err says how
+)
+
+// claimResult is claimKey's answer.
+type claimResult struct {
+	kind     claimKind
+	existing store.Record
+	err      error
+}
+
+// claimKey claims rec (an INPROGRESS record with Key, Owner, PayloadHash and
+// InProgressExpiry set; Expiry is set here from expiresAfter) with the same
+// rules as Begin: the local cache first, then one atomic store claim,
+// retried twice when the record changed state under it, recognising our own
+// claim after a lost reply. validate says whether payload hashes must match.
+// It is the claim step shared by the local idempotency API and batch mode;
+// Begin keeps its own copy of the loop.
+func (c *Core) claimKey(ctx context.Context, rec store.Record, expiresAfter time.Duration, validate bool, log *slog.Logger) claimResult {
+	now := c.now()
+	mismatch := func(existing store.Record) bool { return validate && existing.PayloadHash != rec.PayloadHash }
+	if c.cache != nil {
+		if cached, ok := c.cache.get(rec.Key, now); ok {
+			if mismatch(cached) {
+				c.stats.rejected.Add(1)
+				return claimResult{kind: claimValidation, existing: cached}
+			}
+			c.stats.replayed.Add(1)
+			return claimResult{kind: claimCompleted, existing: cached}
+		}
+	}
+	rec.Expiry = now.Add(expiresAfter)
+	ctx, cancel := storeContext(ctx)
+	defer cancel()
+	for attempt := 0; ; attempt++ {
+		claimNow := now.Add(-c.cfg.ClockSkewTolerance)
+		existing, err := c.store.Claim(ctx, rec, claimNow)
+		if err == nil || ownClaim(err, existing, rec, claimNow) {
+			c.stats.claimed.Add(1)
+			log.Debug("claimed")
+			return claimResult{kind: claimWon}
+		}
+		if !errors.Is(err, store.ErrAlreadyExists) {
+			c.stats.storeErrors.Add(1)
+			log.Error("claim failed", "error", err)
+			return claimResult{kind: claimStoreError, err: err}
+		}
+		if mismatch(existing) {
+			c.stats.rejected.Add(1)
+			return claimResult{kind: claimValidation, existing: existing}
+		}
+		switch {
+		case !existing.Live(claimNow):
+			// Live for the store, expired for our clock: try again.
+		case existing.Status == store.StatusCompleted:
+			c.stats.replayed.Add(1)
+			if c.cache != nil {
+				c.cache.put(existing)
+			}
+			return claimResult{kind: claimCompleted, existing: existing}
+		case existing.Status == store.StatusInProgress:
+			c.stats.inProgress.Add(1)
+			return claimResult{kind: claimInProgress, existing: existing}
+		default:
+			c.stats.storeErrors.Add(1)
+			return claimResult{kind: claimStoreError, err: fmt.Errorf("%w: invalid status %q in idempotency record", ErrStoreAnswer, existing.Status)}
+		}
+		if attempt == maxRetries {
+			c.stats.rejected.Add(1)
+			return claimResult{kind: claimInconsistent}
+		}
+		now = c.now()
+		rec.Expiry = now.Add(expiresAfter)
+	}
+}
+
+// ErrStoreAnswer means the store returned a record the core cannot use.
+var ErrStoreAnswer = errors.New("idempotency: unusable record from the store")
+
+// completeKey records response for the claim rec (owned by the caller),
+// keeping the record expiresAfter from now. Unlike Succeeded it returns the
+// store's error: store.ErrNotOwner when the record is no longer ours,
+// store.ErrRecordTooLarge when the response does not fit (the claim is then
+// released).
+func (c *Core) completeKey(ctx context.Context, rec store.Record, expiresAfter time.Duration, response []byte, contentType string) error {
+	rec.Status = store.StatusCompleted
+	rec.Expiry = c.now().Add(expiresAfter)
+	rec.Response = response
+	rec.ContentType = contentType
+	sctx, cancel := storeContext(ctx)
+	err := c.store.Complete(sctx, rec)
+	cancel()
+	switch {
+	case err == nil:
+		c.stats.completed.Add(1)
+		if c.cache != nil {
+			c.cache.put(rec)
+		}
+		return nil
+	case errors.Is(err, store.ErrRecordTooLarge):
+		c.stats.tooLarge.Add(1)
+		if derr := c.releaseKey(ctx, rec.Key, rec.Owner); derr != nil {
+			return errors.Join(err, derr)
+		}
+	case errors.Is(err, store.ErrNotOwner):
+		c.stats.lost.Add(1)
+	default:
+		c.stats.storeErrors.Add(1)
+	}
+	return err
+}
+
+// releaseKey deletes the claim on key if owner still holds it.
+func (c *Core) releaseKey(ctx context.Context, key, owner string) error {
+	ctx, cancel := storeContext(ctx)
+	defer cancel()
+	err := c.store.Delete(ctx, key, owner)
+	if err != nil && !errors.Is(err, store.ErrNotOwner) {
+		c.stats.storeErrors.Add(1)
+	}
+	return err
+}
