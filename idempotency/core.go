@@ -48,6 +48,10 @@ type Core struct {
 	now   func() time.Time
 	log   *slog.Logger
 	stats stats
+	// observer, if set, gets an Observation per invocation.
+	observer Observer
+	// held are the claims not settled yet (ReleaseHeld).
+	held heldClaims
 }
 
 // Option customises a Core.
@@ -81,6 +85,9 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	for _, o := range opts {
 		o(c)
 	}
+	if c.observer != nil {
+		c.store = observedStore{Store: c.store}
+	}
 	return c, nil
 }
 
@@ -109,7 +116,8 @@ type Outcome struct {
 
 // Claim is an INPROGRESS record owned by one invocation.
 type Claim struct {
-	rec store.Record
+	rec   store.Record
+	tally *tally // nil without an observer
 }
 
 // Key returns the claimed idempotency key.
@@ -119,10 +127,8 @@ func reject(errorType, msg string) Outcome {
 	return Outcome{Verdict: Reject, ErrorType: errorType, ErrorMessage: msg}
 }
 
-// Begin derives the key of event and claims it. deadline is the
-// invocation's deadline (Lambda-Runtime-Deadline-Ms), used as the in-progress
-// expiry; requestID only labels logs.
-func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requestID string) Outcome {
+// begin is Begin without the bookkeeping of held claims and observations.
+func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requestID string) Outcome {
 	d, err := c.keyer.Derive(event)
 	if err != nil && !looksLikeJSON(event) {
 		// Not JSON at all (plain text, binary, empty): there is nothing to
@@ -252,6 +258,11 @@ func (c *Core) validationFails(rec store.Record, d Derived) bool {
 // record (IdempotencyAlreadyInProgressError until the invocation's deadline,
 // then a new run).
 func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, contentType string) {
+	ctx, done, ok := c.settle(ctx, cl)
+	if !ok {
+		return
+	}
+	defer done()
 	rec := cl.rec
 	rec.Status = store.StatusCompleted
 	rec.Expiry = c.now().Add(c.cfg.ExpiresAfter)
@@ -285,6 +296,11 @@ func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, conten
 // or larger than the buffering limit): the handler ran, but a retry will run
 // it again.
 func (c *Core) Unrecorded(ctx context.Context, cl *Claim, reason string) {
+	ctx, done, ok := c.settle(ctx, cl)
+	if !ok {
+		return
+	}
+	defer done()
 	c.stats.unrecorded.Add(1)
 	c.log.Warn("response not recorded: record released", "idempotencyKey", cl.rec.Key, "reason", reason)
 	c.release(ctx, cl, reason)
@@ -293,6 +309,11 @@ func (c *Core) Unrecorded(ctx context.Context, cl *Claim, reason string) {
 // Failed releases a claim after a handler error, so that a retry runs the
 // handler again. Only this invocation's own record is deleted.
 func (c *Core) Failed(ctx context.Context, cl *Claim) {
+	ctx, done, ok := c.settle(ctx, cl)
+	if !ok {
+		return
+	}
+	defer done()
 	c.stats.handlerErrors.Add(1)
 	c.release(ctx, cl, "handler error")
 }
