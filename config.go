@@ -49,6 +49,12 @@ type Config struct {
 	// Idempotency holds the core's settings (the key prefix is filled in
 	// after registration).
 	Idempotency idempotency.Config
+	// ReleaseOnCrash is IDEMPOTENCY_RELEASE_ON_CRASH (default true): on a
+	// SHUTDOWN for a failure or a timeout, release the claims still held.
+	ReleaseOnCrash bool
+	// MetricsNamespace is IDEMPOTENCY_METRICS_NAMESPACE: when set, an EMF
+	// line per invocation goes to stdout.
+	MetricsNamespace string
 	// TestClockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS, FOR TESTS ONLY: it
 	// shifts the clock of the idempotency core (and the invocation deadlines
 	// it sees) to simulate an execution environment whose clock is wrong.
@@ -165,6 +171,7 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 		ic.Key.HashFunction = "md5"
 	}
 	c.KeyPrefix = env("IDEMPOTENCY_KEY_PREFIX")
+	c.loadOps(env, bad)
 	for _, f := range []struct {
 		name string
 		kc   idempotency.KeyConfig

@@ -74,7 +74,9 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	if cfg.ClockSkewTolerance < 0 {
 		return nil, fmt.Errorf("%w: clock skew tolerance must not be negative", ErrInvalidConfig)
 	}
-	k, err := NewKeyer(cfg.Key)
+	kc := cfg.Key
+	kc.raiseOnMissing = cfg.RaiseOnNoIdempotencyKey
+	k, err := NewKeyer(kc)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +120,8 @@ type Outcome struct {
 type Claim struct {
 	rec   store.Record
 	tally *tally // nil without an observer
+	// released is set (under Core.held's lock) when ReleaseHeld took it.
+	released bool
 }
 
 // Key returns the claimed idempotency key.

@@ -30,13 +30,13 @@ func (h *heldClaims) add(cl *Claim) {
 	h.mu.Unlock()
 }
 
-// remove takes cl out of the set and reports whether it was there.
+// remove takes cl out of the set and reports false when takeAll took it
+// already.
 func (h *heldClaims) remove(cl *Claim) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	_, ok := h.m[cl]
 	delete(h.m, cl)
-	return ok
+	return !cl.released
 }
 
 // takeAll empties the set and returns what it held.
@@ -45,6 +45,7 @@ func (h *heldClaims) takeAll() []*Claim {
 	defer h.mu.Unlock()
 	out := make([]*Claim, 0, len(h.m))
 	for cl := range h.m {
+		cl.released = true
 		out = append(out, cl)
 	}
 	clear(h.m)

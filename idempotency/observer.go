@@ -186,8 +186,8 @@ func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requ
 	return o
 }
 
-// settle takes cl out of the held set, reporting false when it was already
-// settled (released at shutdown), and returns the context for its store
+// settle takes cl out of the held set, reporting false when ReleaseHeld
+// released it already, and returns the context for its store
 // calls and the function that reports the invocation when it is done.
 func (c *Core) settle(ctx context.Context, cl *Claim) (_ context.Context, done func(), ok bool) {
 	if !c.held.remove(cl) {
