@@ -238,10 +238,14 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 // maxClockMs bounds the clock settings: one hour, in milliseconds.
 const maxClockMs = 3600 * 1000
 
-// KeyPrefixFor returns the key prefix for the handler named at registration.
+// KeyPrefixFor returns the key prefix for the handler named at registration
+// (Powertools TypeScript's is the function name alone).
 func (c Config) KeyPrefixFor(handler string) string {
 	if c.KeyPrefix != "" {
 		return c.KeyPrefix
+	}
+	if c.Idempotency.Key.Format == idempotency.FormatTypeScript {
+		return c.FunctionName
 	}
 	return c.FunctionName + "." + handler
 }
