@@ -3,8 +3,12 @@ package idempotency
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/idemproxy/idemproxy/store/memory"
 )
 
 type recordingObserver struct {
@@ -116,5 +120,35 @@ func TestResultNames(t *testing.T) {
 		if r.String() != want {
 			t.Errorf("%d.String() = %q, want %q", r, r.String(), want)
 		}
+	}
+}
+
+type discardObserver struct{}
+
+func (discardObserver) Observe(Observation) {}
+
+// BenchmarkObservedInvocation measures what the observer adds to an
+// invocation (claim + complete on the memory store).
+func BenchmarkObservedInvocation(b *testing.B) {
+	for _, observed := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[observed], func(b *testing.B) {
+			var opts []Option
+			if observed {
+				opts = append(opts, WithObserver(discardObserver{}))
+			}
+			c, err := New(Config{Key: KeyConfig{KeyPrefix: "p", EventKeyJMESPath: "id"}, ExpiresAfter: time.Hour}, memory.New(), opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			deadline := time.Now().Add(time.Hour)
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				i++
+				o := c.Begin(ctx, []byte(`{"id":`+strconv.Itoa(i)+`}`), deadline, "req")
+				c.Succeeded(ctx, o.Claim, []byte(`1`), "")
+			}
+		})
 	}
 }

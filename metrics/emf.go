@@ -124,7 +124,7 @@ func (e *EMF) Observe(o idempotency.Observation) {
 	b = strconv.AppendQuote(b, o.Result.String())
 	if o.RequestID != "" {
 		b = append(b, `,"requestId":`...)
-		b = append(b, jsonString(o.RequestID)...)
+		b = appendJSONString(b, o.RequestID)
 	}
 	b = append(b, "}\n"...)
 	e.buf = b
