@@ -21,9 +21,10 @@ build:
 demo: deps
 	go run ./internal/cmd/demo $(DEMO_ARGS)
 
-## test: format check, vet, unit and end-to-end tests (installs what is missing)
+## test: format check, vet, unit and end-to-end tests, then every fuzz target briefly (installs what is missing)
 test: deps fmt-check vet
 	IDEMPOTENCY_TEST_ALLOW_NO_REDIS=$$(command -v redis-server >/dev/null || echo 1) go test -race -count=1 $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(CI_FUZZTIME)
 
 unit: fmt-check vet
 	go test -race -count=1 $(GO_TEST_FLAGS) $$(go list ./... | grep -v /e2e)
@@ -63,12 +64,14 @@ $(VENV)/.installed: test/requirements.txt
 	$(PYTHON) -m pip install -q --disable-pip-version-check -r test/requirements.txt
 	@touch $@
 
-## fuzz: run every fuzz target for a while (FUZZTIME=30s each)
+## fuzz: run every fuzz target for a while (FUZZTIME=30s each; `make test` runs each for CI_FUZZTIME=3s)
+# Corpora live in each package's testdata/fuzz; new failing inputs land there too.
 FUZZTIME ?= 30s
+CI_FUZZTIME ?= 3s
 fuzz:
 	@for pkg in $$(go list ./...); do \
 		for f in $$(go test -list 'Fuzz.*' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-			echo "== $$pkg $$f"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+			echo "== fuzz $$pkg $$f ($(FUZZTIME))"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/idemproxy-fuzz.log 2>&1 || { cat /tmp/idemproxy-fuzz.log; exit 1; }; \
 		done; \
 	done
 

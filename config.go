@@ -55,6 +55,9 @@ type Config struct {
 	// MetricsNamespace is IDEMPOTENCY_METRICS_NAMESPACE: when set, an EMF
 	// line per invocation goes to stdout.
 	MetricsNamespace string
+	// Responses says how responses are stored: compression and streamed
+	// responses (config_responses.go).
+	Responses ResponseConfig
 	// TestClockOffset is IDEMPOTENCY_TEST_CLOCK_OFFSET_MS, FOR TESTS ONLY: it
 	// shifts the clock of the idempotency core (and the invocation deadlines
 	// it sees) to simulate an execution environment whose clock is wrong.
@@ -124,6 +127,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return c, errors.Join(errs...) // no store, no keys: nothing else is read
 	}
 	errs = append(errs, c.loadIdempotency(env, bad)...)
+	c.loadResponses(env, bad)
 	return c, errors.Join(errs...)
 }
 
@@ -224,6 +228,7 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 			ic.ClockSkewTolerance = time.Duration(n) * time.Millisecond
 		}
 	}
+	loadBeyondPowertools(env, ic, bad)
 	if v := env("IDEMPOTENCY_TEST_CLOCK_OFFSET_MS"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < -maxClockMs || n > maxClockMs {

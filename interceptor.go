@@ -16,6 +16,9 @@ type idempotent struct {
 	// shifted the same way, as an environment whose clock is wrong would
 	// compute them.
 	clockOffset time.Duration
+	// streaming says whether streamed responses are captured
+	// (interceptor_stream.go).
+	streaming ResponseConfig
 }
 
 var _ runtimeproxy.Interceptor = idempotent{}
@@ -29,7 +32,7 @@ func (i idempotent) Invoke(ctx context.Context, inv *runtimeproxy.Invocation) ru
 	o := i.core.Begin(ctx, inv.Event, deadline, inv.RequestID)
 	switch o.Verdict {
 	case idempotency.Replay:
-		return runtimeproxy.Decision{Action: runtimeproxy.Respond, Body: o.Response, ContentType: o.ContentType}
+		return runtimeproxy.Decision{Action: runtimeproxy.Respond, Body: o.Response, ContentType: o.ContentType, Streaming: o.Streamed}
 	case idempotency.Reject:
 		return runtimeproxy.Decision{Action: runtimeproxy.Fail, ErrorType: o.ErrorType, ErrorMessage: o.ErrorMessage}
 	}

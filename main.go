@@ -32,6 +32,7 @@ import (
 var version = "dev"
 
 func main() {
+	setProcs()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	code := run(ctx, os.Args, os.Getenv, os.Stdout)
 	stop()
@@ -199,7 +200,8 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
 		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds(), "keyFormat", ic.Key.Format,
 		"releaseOnCrash", cfg.ReleaseOnCrash, "metricsNamespace", cfg.MetricsNamespace)
-	return idempotent{core: core, clockOffset: cfg.TestClockOffset}, closers, nil
+	logBeyondPowertools(log, ic)
+	return idempotent{core: core, clockOffset: cfg.TestClockOffset, streaming: cfg.Responses}, closers, nil
 }
 
 // shutdownContext ends a little before the SHUTDOWN event's deadline, or

@@ -63,6 +63,9 @@ func (r *Report) WriteMarkdown(w io.Writer, notes, chart string) error {
 		fmt.Fprintf(&b, "Peak RSS (VmHWM) of the extension after this run: %s MiB as a pass-through, %s MiB recording in Redis.\n\n",
 			mib(p.Peak[PayloadPassThrough]), mib(p.Peak[PayloadRedis]))
 	}
+	if c := r.Compression; c != nil {
+		writeSection(&b, c, false)
+	}
 	if notes != "" {
 		b.WriteString(strings.TrimSpace(notes) + "\n")
 	}

@@ -18,6 +18,8 @@ type Report struct {
 	Binary   int64       `json:"binary,omitempty"`
 	Keys     []KeyRow    `json:"keys,omitempty"`
 	Payloads *PayloadRun `json:"payloads,omitempty"`
+	// Compression is RunCompression's section (compression.go).
+	Compression *Section `json:"compression,omitempty"`
 }
 
 // Limits of issue 7.

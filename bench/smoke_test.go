@@ -113,13 +113,18 @@ func TestSmoke(t *testing.T) {
 		}
 		rep.Payloads = &p
 	})
+	t.Run("compression", func(t *testing.T) {
+		c, err := RunCompression(ctx, env, ev, sz, srv.DynamoEndpoint, srv.RedisAddr)
+		checkSection(t, c, err, sz.PayloadRounds)
+		rep.Compression = &c
+	})
 	t.Run("report", func(t *testing.T) {
 		var b bytes.Buffer
 		if err := rep.WriteMarkdown(&b, "## Notes\n", "results.png"); err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"## Targets", "## Pass-through", "## Proxy hops", "## DynamoDB", "## Redis",
-			"## Cold start", "## Extension init", "## Large responses", "## Notes", "![results](results.png)"} {
+			"## Cold start", "## Extension init", "## Large responses", "## Compressed responses", "## Notes", "![results](results.png)"} {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("report lacks %q", want)
 			}

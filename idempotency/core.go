@@ -36,6 +36,11 @@ type Config struct {
 	// never takes over a record before it really expired. 0 is Powertools'
 	// behaviour.
 	ClockSkewTolerance time.Duration
+	// InProgress, ReplayHeader and SkipStatusCodes go beyond Powertools;
+	// their zero values are its behaviour (see beyond.go).
+	InProgress      InProgressMode
+	ReplayHeader    string
+	SkipStatusCodes StatusCodes
 }
 
 // Core runs the idempotency state machine for invocations against a store.
@@ -46,6 +51,7 @@ type Core struct {
 	store store.Store
 	cache *lru
 	now   func() time.Time
+	sleep func(context.Context, time.Duration) error
 	log   *slog.Logger
 	stats stats
 	// observer, if set, gets an Observation per invocation.
@@ -74,13 +80,16 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	if cfg.ClockSkewTolerance < 0 {
 		return nil, fmt.Errorf("%w: clock skew tolerance must not be negative", ErrInvalidConfig)
 	}
+	if err := validateBeyond(cfg); err != nil {
+		return nil, err
+	}
 	kc := cfg.Key
 	kc.raiseOnMissing = cfg.RaiseOnNoIdempotencyKey
 	k, err := NewKeyer(kc)
 	if err != nil {
 		return nil, err
 	}
-	c := &Core{cfg: cfg, keyer: k, store: st, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	c := &Core{cfg: cfg, keyer: k, store: st, now: time.Now, sleep: sleepCtx, log: slog.New(slog.DiscardHandler)}
 	if cfg.UseLocalCache {
 		c.cache = newLRU(cfg.LocalCacheMaxItems)
 	}
@@ -114,6 +123,8 @@ type Outcome struct {
 	ContentType  string
 	ErrorType    string
 	ErrorMessage string
+	// Streamed: the stored response was streamed; replay it as a stream.
+	Streamed bool
 }
 
 // Claim is an INPROGRESS record owned by one invocation.
@@ -167,7 +178,7 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 			}
 			c.stats.replayed.Add(1)
 			log.Debug("replay from the local cache")
-			return Outcome{Verdict: Replay, Response: rec.Response, ContentType: rec.ContentType}
+			return c.replayOutcome(rec)
 		}
 	}
 	rec := store.Record{
@@ -210,7 +221,9 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 				c.cache.put(existing)
 			}
 			log.Debug("replay")
-			return Outcome{Verdict: Replay, Response: existing.Response, ContentType: existing.ContentType}
+			return c.replayOutcome(existing)
+		case existing.Status == store.StatusInProgress && c.cfg.InProgress == InProgressWait:
+			return c.waitInProgress(ctx, rec, d, existing, deadline, log)
 		case existing.Status == store.StatusInProgress:
 			c.stats.inProgress.Add(1)
 			return reject(ErrorTypeAlreadyInProgress, msgAlreadyInProgress+c.cfg.Key.EventKeyJMESPath+"="+d.Key)
@@ -260,13 +273,20 @@ func (c *Core) validationFails(rec store.Record, d Derived) bool {
 // forwarded. A store failure is logged, not returned: the caller gets the
 // handler's response either way, and a retry then finds the INPROGRESS
 // record (IdempotencyAlreadyInProgressError until the invocation's deadline,
-// then a new run).
+// then a new run). A proxy response whose status code is in
+// Config.SkipStatusCodes is not recorded: the claim is released instead.
 func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, contentType string) {
 	ctx, done, ok := c.settle(ctx, cl)
 	if !ok {
 		return
 	}
 	defer done()
+	if code, skip := c.skipStatus(response); skip {
+		c.stats.unrecorded.Add(1)
+		c.log.Info("response status code not recorded (IDEMPOTENCY_SKIP_STATUS_CODES): record released", "idempotencyKey", cl.rec.Key, "statusCode", code)
+		c.release(ctx, cl, "status code not recorded")
+		return
+	}
 	rec := cl.rec
 	rec.Status = store.StatusCompleted
 	rec.Expiry = c.now().Add(c.cfg.ExpiresAfter)

@@ -75,10 +75,12 @@ func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // fastConn is a runtime connection served on the fast path.
 type fastConn struct {
-	c  net.Conn
-	br *bufio.Reader
-	bw *bufio.Writer
-	w  fastWriter
+	c net.Conn
+	// remote is c's remote address, for Request.RemoteAddr.
+	remote string
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	w      fastWriter
 }
 
 // acceptLoop accepts connections until the listener is closed.
@@ -112,7 +114,7 @@ func isTemporary(err error) bool {
 // serveFast serves one runtime connection until it closes, is handed to
 // net/http, or the server shuts down.
 func (s *Server) serveFast(c net.Conn) {
-	fc := &fastConn{c: c, br: bufio.NewReaderSize(c, fastHeadMax), bw: bufio.NewWriterSize(c, 32<<10)}
+	fc := &fastConn{c: c, remote: c.RemoteAddr().String(), br: bufio.NewReaderSize(c, fastHeadMax), bw: bufio.NewWriterSize(c, 32<<10)}
 	if !s.trackConn(fc, true) {
 		c.Close()
 		return
@@ -157,8 +159,8 @@ func (s *Server) serveOne(fc *fastConn) bool {
 	if err != nil {
 		return false
 	}
-	req.RemoteAddr = fc.c.RemoteAddr().String()
-	fc.w.reset(fc.bw, func() bool { return runtimeGone(fc.c) })
+	req.RemoteAddr = fc.remote
+	fc.w.reset(fc.bw, fc.c)
 	s.ServeHTTP(&fc.w, req)
 	ok := fc.w.finish()
 	// The connection can carry the next request only if this one's body

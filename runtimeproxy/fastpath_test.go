@@ -207,10 +207,12 @@ func TestRuntimeGone(t *testing.T) {
 // and Serve returns nil.
 func TestShutdownEndsAFastPathLongPoll(t *testing.T) {
 	release := make(chan struct{})
+	abandoned := make(chan struct{}, 1)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-release:
 		case <-r.Context().Done():
+			abandoned <- struct{}{}
 		}
 	}))
 	t.Cleanup(func() { close(release); up.Close() })
@@ -247,6 +249,11 @@ func TestShutdownEndsAFastPathLongPoll(t *testing.T) {
 	_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); err == nil {
 		t.Error("the long poll's connection is still open")
+	}
+	select { // the upstream /next of the closed long poll is abandoned too
+	case <-abandoned:
+	case <-time.After(2 * time.Second):
+		t.Error("the upstream /next of the closed long poll is still waiting")
 	}
 }
 
@@ -288,5 +295,18 @@ func TestDirectPathReusesUpstreamConnections(t *testing.T) {
 	defer mu.Unlock()
 	if conns != 1 {
 		t.Errorf("upstream saw %d connections for 10 requests in a row, want 1", conns)
+	}
+}
+
+func TestHTTPDateFollowsTheClock(t *testing.T) {
+	t0 := time.Date(2026, 11, 26, 23, 0, 0, 100, time.UTC)
+	if got := httpDate(t0); got != "Thu, 26 Nov 2026 23:00:00 GMT" {
+		t.Errorf("httpDate = %q", got)
+	}
+	if got := httpDate(t0.Add(500 * time.Millisecond)); got != "Thu, 26 Nov 2026 23:00:00 GMT" {
+		t.Errorf("same second: %q", got)
+	}
+	if got := httpDate(t0.Add(time.Second).In(time.FixedZone("x", 3600))); got != "Thu, 26 Nov 2026 23:00:01 GMT" {
+		t.Errorf("next second: %q", got)
 	}
 }

@@ -3,9 +3,11 @@ package runtimeproxy
 import (
 	"bufio"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,14 +29,14 @@ type fastWriter struct {
 	written       int64
 	buf           []byte
 	err           error
-	// gone, if set, reports whether the runtime hung up (see runtimeGone).
-	gone func() bool
+	// conn, if set, is the runtime's connection (see runtimeGone).
+	conn net.Conn
 }
 
 var errBodyLength = errors.New("runtimeproxy: response body does not match its Content-Length")
 
-func (w *fastWriter) reset(bw *bufio.Writer, gone func() bool) {
-	*w = fastWriter{bw: bw, h: w.h, buf: w.buf[:0], gone: gone}
+func (w *fastWriter) reset(bw *bufio.Writer, conn net.Conn) {
+	*w = fastWriter{bw: bw, h: w.h, buf: w.buf[:0], conn: conn}
 	if w.h == nil {
 		w.h = make(http.Header, 8)
 	} else {
@@ -86,7 +88,7 @@ func (w *fastWriter) FlushError() error {
 }
 
 // runtimeGone reports whether the runtime closed its connection.
-func (w *fastWriter) runtimeGone() bool { return w.gone != nil && w.gone() }
+func (w *fastWriter) runtimeGone() bool { return w.conn != nil && runtimeGone(w.conn) }
 
 func (w *fastWriter) writeBody(p []byte) (int, error) {
 	if w.err != nil {
@@ -134,7 +136,7 @@ func (w *fastWriter) sendHeader(chunked bool) {
 		h["Transfer-Encoding"] = []string{"chunked"}
 	}
 	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{time.Now().UTC().Format(http.TimeFormat)}
+		h["Date"] = []string{httpDate(time.Now())}
 	}
 	bw := w.bw
 	_, _ = bw.WriteString("HTTP/1.1 ")
@@ -181,4 +183,23 @@ func (w *fastWriter) finish() bool {
 		w.err = errBodyLength
 	}
 	return w.err == nil
+}
+
+// dateCache holds the last Date header value and the second it is for.
+var dateCache atomic.Pointer[cachedDate]
+
+type cachedDate struct {
+	sec  int64
+	text string
+}
+
+// httpDate formats now for a Date header, once per second.
+func httpDate(now time.Time) string {
+	sec := now.Unix()
+	if d := dateCache.Load(); d != nil && d.sec == sec {
+		return d.text
+	}
+	d := &cachedDate{sec: sec, text: now.UTC().Format(http.TimeFormat)}
+	dateCache.Store(d)
+	return d.text
 }

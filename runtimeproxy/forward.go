@@ -14,9 +14,20 @@ import (
 // exactly: status, headers (minus hop-by-hop ones), body flushed as it
 // arrives, and trailers. It returns the upstream status, or 0 if there was none.
 func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64) int {
+	return s.forwardThen(w, r, body, contentLength, nil)
+}
+
+// forwardThen is forward calling then, if not nil, once upstream has
+// answered (with its status) or failed (with 0), before anything is relayed
+// to the runtime.
+func (s *Server) forwardThen(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64, then func(status int)) int {
+	if then == nil {
+		then = func(int) {}
+	}
 	body, contentLength = preread(r, body, contentLength)
 	out, err := s.newUpstreamRequest(r, body, contentLength)
 	if err != nil {
+		then(0)
 		s.upstreamFailed(w, r, err)
 		return 0
 	}
@@ -28,10 +39,12 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader,
 	}
 	resp, err := s.do(out)
 	if err != nil {
+		then(0)
 		s.upstreamFailed(w, r, err)
 		return 0
 	}
 	defer resp.Body.Close()
+	then(resp.StatusCode)
 	s.relay(w, resp)
 	return resp.StatusCode
 }
@@ -89,10 +102,13 @@ func (s *Server) newUpstreamRequest(r *http.Request, body io.Reader, contentLeng
 	if contentLength == 0 && !isChunked(r) {
 		body = http.NoBody
 	}
-	out, err := http.NewRequestWithContext(r.Context(), r.Method, u.String(), body)
+	// The URL is set directly rather than printed and parsed again: the
+	// request is written with u.RequestURI() either way.
+	out, err := http.NewRequestWithContext(r.Context(), r.Method, "", body)
 	if err != nil {
 		return nil, err
 	}
+	out.URL, out.Host = &u, u.Host
 	out.Header = cloneEndToEnd(r.Header)
 	if _, ok := out.Header["User-Agent"]; !ok {
 		out.Header["User-Agent"] = []string{""} // net/http must not add its own
@@ -133,7 +149,7 @@ func (s *Server) relay(w http.ResponseWriter, resp *http.Response) {
 		_, err := copyFlush(w, resp.Body, resp.ContentLength < 0, *buf)
 		s.copyBufs.Put(buf)
 		if err != nil {
-			s.log.Debug("relay body", "error", err)
+			s.log.Debug("relay body", "error", safeError(err))
 		}
 	}
 	for k, vv := range resp.Trailer {
@@ -180,8 +196,9 @@ func (s *Server) upstreamFailed(w http.ResponseWriter, r *http.Request, err erro
 	if r.Context().Err() != nil || errors.Is(err, context.Canceled) {
 		return
 	}
+	err = safeError(err) // never quote what upstream sent
 	s.log.Error("upstream Runtime API request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-	writeError(w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API unreachable: "+err.Error())
+	writeError(w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API request failed: "+err.Error())
 }
 
 // writeError writes a Runtime-API-shaped error body.

@@ -45,6 +45,9 @@ type Decision struct {
 	// Body and ContentType are posted upstream as the response (Respond).
 	Body        []byte
 	ContentType string
+	// Streaming posts Body as a streamed response (Respond): chunked, with
+	// Lambda-Runtime-Function-Response-Mode: streaming.
+	Streaming bool
 	// ErrorType and ErrorMessage are posted upstream as
 	// {"errorMessage": ..., "errorType": ...} with the
 	// Lambda-Runtime-Function-Error-Type header set to ErrorType (Fail).

@@ -66,38 +66,6 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// runtimeWatchInterval is how often a long poll served on the fast path
-// checks that its runtime is still connected (net/http's own connections
-// report it through the request's context).
-const runtimeWatchInterval = 50 * time.Millisecond
-
-// watchRuntime returns a context that ends when the runtime behind w hangs
-// up, and a function that stops watching (the context stays valid).
-func (s *Server) watchRuntime(w http.ResponseWriter, r *http.Request) (context.Context, func()) {
-	g, ok := w.(runtimeGoneChecker)
-	if !ok {
-		return r.Context(), func() {}
-	}
-	ctx, cancel := context.WithCancel(r.Context())
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(runtimeWatchInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if g.runtimeGone() {
-					cancel()
-					return
-				}
-			}
-		}
-	}()
-	return ctx, func() { close(done) }
-}
-
 // readBody reads a response body whole, in one allocation when its length
 // is known.
 func readBody(resp *http.Response) ([]byte, error) {
@@ -171,10 +139,12 @@ func (s *Server) answer(parent context.Context, inv *Invocation, d Decision) {
 	}
 	if d.Action == Fail {
 		req.Header.Set(HeaderFunctionErrorType, d.ErrorType)
+	} else if d.Streaming {
+		streamRequest(req)
 	}
 	resp, err := s.do(req)
 	if err != nil {
-		s.log.Error("answer invocation upstream", "requestId", inv.RequestID, "error", err)
+		s.log.Error("answer invocation upstream", "requestId", inv.RequestID, "error", safeError(err))
 		return
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)

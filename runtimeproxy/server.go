@@ -50,6 +50,7 @@ type Server struct {
 	mu          sync.Mutex
 	invocations map[string]*tracked
 	copyBufs    sync.Pool // *[]byte of 32 KiB, for relaying bodies
+	watch       *pollWatch
 
 	// The fast path (fastpath.go): connections it serves, idle or not, and
 	// the listener that hands the others to srv.
@@ -93,6 +94,7 @@ func New(opts Options) (*Server, error) {
 		invocations: make(map[string]*tracked),
 		handoff:     newHandoffListener(ln.Addr()),
 		conns:       make(map[*fastConn]bool),
+		watch:       newPollWatch(),
 	}
 	s.copyBufs.New = func() any {
 		b := make([]byte, 32<<10)
@@ -195,6 +197,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-time.After(tick):
 		}
 	}
+	s.watch.close()
 	s.client.CloseIdleConnections()
 	s.direct.closeIdle(true)
 	return err

@@ -19,6 +19,22 @@ const fastBodyMax = 64 << 10
 // maxIdleDirect bounds the idle connections kept by the direct path.
 const maxIdleDirect = 256
 
+// maxResponseHead bounds the status line and headers of an upstream answer,
+// and defaultHeadTimeout the time they may take once their first byte has
+// arrived (the wait for that first byte is a long poll and has no limit):
+// an upstream that is not an HTTP server (garbage without a newline, then
+// silence) fails the request instead of hanging it.
+const (
+	maxResponseHead    = 1 << 20
+	defaultHeadTimeout = 10 * time.Second
+)
+
+// Errors of the direct path. Their texts never quote what upstream sent.
+var (
+	errMalformedUpstream  = errors.New("runtimeproxy: malformed HTTP response from upstream")
+	errUpstreamHeadTooBig = errors.New("runtimeproxy: upstream response head too large")
+)
+
 // directClient sends the proxy's plain requests (no body, or a small body of
 // known length, no trailers) to the Runtime API over keep-alive HTTP/1.1
 // connections that the calling goroutine writes and reads itself. net/http's
@@ -30,6 +46,8 @@ const maxIdleDirect = 256
 type directClient struct {
 	addr   string
 	dialer net.Dialer
+	// headTimeout: see defaultHeadTimeout.
+	headTimeout time.Duration
 
 	mu     sync.Mutex
 	idle   []*directConn
@@ -42,23 +60,50 @@ type directConn struct {
 	cr countingReader
 	br *bufio.Reader
 	bw *bufio.Writer
+
+	// mu orders the head deadline against abort (the request's context
+	// ended), so that a head deadline never revives an aborted request.
+	mu      sync.Mutex
+	aborted bool
+}
+
+// abort makes every pending and later I/O on c fail at once.
+func (c *directConn) abort() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.aborted = true
+	_ = c.nc.SetDeadline(time.Unix(1, 0))
+}
+
+// setReadDeadline sets the read deadline unless c was aborted.
+func (c *directConn) setReadDeadline(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.aborted {
+		_ = c.nc.SetReadDeadline(t)
+	}
 }
 
 // countingReader counts the bytes read from a connection, to tell a
-// connection that died before answering from one that died mid-answer.
+// connection that died before answering from one that died mid-answer,
+// and fails reads past limit (when limit > 0).
 type countingReader struct {
-	r io.Reader
-	n int64
+	r     io.Reader
+	n     int64
+	limit int64
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
+	if c.limit > 0 && c.n >= c.limit {
+		return 0, errUpstreamHeadTooBig
+	}
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
 }
 
 func newDirectClient(addr string) *directClient {
-	return &directClient{addr: addr, dialer: net.Dialer{Timeout: 5 * time.Second}}
+	return &directClient{addr: addr, dialer: net.Dialer{Timeout: 5 * time.Second}, headTimeout: defaultHeadTimeout}
 }
 
 // eligible reports whether req can take the direct path.
@@ -151,7 +196,8 @@ func (d *directClient) do(req *http.Request) (*http.Response, error) {
 // roundTrip writes req on c and reads the response, skipping informational
 // (1xx) answers. wrote reports that the whole request was written.
 func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.Request) (_ *http.Response, wrote bool, _ error) {
-	stop := context.AfterFunc(ctx, func() { _ = c.nc.SetDeadline(time.Unix(1, 0)) })
+	c.aborted = false // only sound connections come back from the pool
+	stop := context.AfterFunc(ctx, c.abort)
 	fail := func(err error) (*http.Response, bool, error) {
 		stop()
 		return nil, wrote, err
@@ -165,7 +211,7 @@ func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.R
 	}
 	wrote = true
 	for skipped := 0; ; skipped++ {
-		resp, err := http.ReadResponse(c.br, req)
+		resp, err := d.readResponse(c, req)
 		if err != nil {
 			return fail(err)
 		}
@@ -185,6 +231,32 @@ func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.R
 		}
 		_ = resp.Body.Close()
 	}
+}
+
+// readResponse reads the status line and headers of the next response on c.
+// The wait for its first byte has no limit (a long poll); the rest of the
+// head must then come within headTimeout and maxResponseHead bytes. A head
+// that is not HTTP fails with errMalformedUpstream, whose text, unlike
+// net/http's parse errors, does not quote the bytes received (they may be
+// an event's).
+func (d *directClient) readResponse(c *directConn, req *http.Request) (*http.Response, error) {
+	if _, err := c.br.Peek(1); err != nil {
+		return nil, err
+	}
+	buf, _ := c.br.Peek(c.br.Buffered())
+	if headEnd(buf) < 0 { // the head is not all here yet: bound the wait for the rest
+		c.setReadDeadline(time.Now().Add(d.headTimeout))
+		c.cr.limit = c.cr.n + maxResponseHead + int64(c.br.Size())
+		defer func() {
+			c.cr.limit = 0
+			c.setReadDeadline(time.Time{})
+		}()
+	}
+	resp, err := http.ReadResponse(c.br, req)
+	if err != nil {
+		return nil, safeError(err)
+	}
+	return resp, nil
 }
 
 // release returns c to the pool if it is still sound: the request's context

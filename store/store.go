@@ -50,6 +50,10 @@ type Record struct {
 	// ContentType is the response's content type, "" if none. It must be
 	// empty for an in-progress record.
 	ContentType string
+	// Streamed marks a response the function streamed
+	// (Lambda-Runtime-Function-Response-Mode: streaming), to be replayed as
+	// a stream. It must be false for an in-progress record.
+	Streamed bool
 	// Owner is the opaque token of the invocation that claimed the record.
 	// Complete and Delete succeed only for this owner. It is required.
 	Owner string
@@ -112,7 +116,7 @@ func (r Record) Live(now time.Time) bool {
 
 // ValidateClaim reports, as an error wrapping ErrInvalidRecord, every way in
 // which r is unfit for Claim at now: it needs a Key and an Owner,
-// StatusInProgress, no Response or ContentType, an Expiry whose second is
+// StatusInProgress, no Response, ContentType or Streamed, an Expiry whose second is
 // after now's second (so a server-side TTL derived from it is positive), and
 // an InProgressExpiry that is zero or after the epoch.
 func (r Record) ValidateClaim(now time.Time) error {
@@ -121,7 +125,7 @@ func (r Record) ValidateClaim(now time.Time) error {
 	if r.Status != StatusInProgress {
 		problems = append(problems, fmt.Sprintf("status %q, want %q", r.Status, StatusInProgress))
 	}
-	if len(r.Response) != 0 || r.ContentType != "" {
+	if len(r.Response) != 0 || r.ContentType != "" || r.Streamed {
 		problems = append(problems, "in-progress record carries a response")
 	}
 	if EpochSeconds(r.Expiry) <= EpochSeconds(now) {

@@ -49,13 +49,23 @@ func StartRedisCluster(ctx context.Context, dir string) (*Process, error) {
 	return p, nil
 }
 
+// StartRedisOnPort starts a throwaway redis-server on the loopback port
+// given, for tests that restart a server where its clients expect it.
+func StartRedisOnPort(ctx context.Context, port int) (*Process, error) {
+	return startRedisOn(ctx, port)
+}
+
 func startRedis(ctx context.Context, extra ...string) (*Process, error) {
-	if _, err := exec.LookPath(redisBinary); err != nil {
-		return nil, ErrRedisNotInstalled
-	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("testservers: free port: %w", err)
+	}
+	return startRedisOn(ctx, port, extra...)
+}
+
+func startRedisOn(ctx context.Context, port int, extra ...string) (*Process, error) {
+	if _, err := exec.LookPath(redisBinary); err != nil {
+		return nil, ErrRedisNotInstalled
 	}
 	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--daemonize", "no"}

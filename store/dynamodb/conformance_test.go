@@ -59,6 +59,10 @@ func runSuite(t *testing.T, srv *server, opts Options, maxResponse int) {
 		t.Fatal(err)
 	}
 	t.Logf("%s, table %s: MaxResponseBytes = %d", srv.name, opts.Table, maxResponse)
+	fits := 6 << 20
+	if opts.CompressAboveBytes < 0 {
+		fits = 0
+	}
 	storetest.Run(t, storetest.Harness{
 		New: func(*testing.T) store.Store { return shared },
 		NewClient: func(t *testing.T) store.Store {
@@ -68,7 +72,11 @@ func runSuite(t *testing.T, srv *server, opts Options, maxResponse int) {
 			}
 			return s
 		},
-		MaxResponseBytes: maxResponse,
+		MaxResponseBytes:   maxResponse,
+		CompressAboveBytes: store.CompressThreshold(opts.CompressAboveBytes),
+		// Lambda's largest buffered response, as compressible JSON, fits
+		// the 400 KB item once compressed.
+		CompressibleFits: fits,
 	})
 }
 
@@ -84,6 +92,11 @@ func TestConformanceDynalite(t *testing.T) {
 		{"simple key", DefaultOptions("", "simple-fn")},
 		{"static pk and sort key", sortKeyOptions()},
 		{"renamed attributes", renamedOptions()},
+		{"compression above 1000 bytes", func() Options {
+			o := DefaultOptions("", "compress-fn")
+			o.CompressAboveBytes = 1000
+			return o
+		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -45,6 +45,17 @@ type interopReply struct {
 // DynamoDB server at endpoint.
 func powertools(t *testing.T, endpoint string, req interopRequest) interopReply {
 	t.Helper()
+	reply, stderr, err := runPowertools(t, endpoint, req)
+	if err != nil {
+		t.Fatalf("powertools_interop.py %s: %v\n%s", req.Mode, err, stderr)
+	}
+	return reply
+}
+
+// runPowertools runs the Powertools side and returns its reply, its
+// standard error, and how it failed (if it did).
+func runPowertools(t *testing.T, endpoint string, req interopRequest) (interopReply, []byte, error) {
+	t.Helper()
 	root, err := testservers.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
@@ -70,13 +81,13 @@ func powertools(t *testing.T, endpoint string, req interopRequest) interopReply 
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("powertools_interop.py %s: %v\n%s", req.Mode, err, stderr.Bytes())
+		return interopReply{}, stderr.Bytes(), err
 	}
 	var reply interopReply
 	if err := json.Unmarshal(out, &reply); err != nil {
 		t.Fatalf("powertools_interop.py %s printed %q: %v", req.Mode, out, err)
 	}
-	return reply
+	return reply, stderr.Bytes(), nil
 }
 
 // sameJSON reports whether a and b are the same JSON value.

@@ -21,6 +21,9 @@ var ErrInvalidItem = errors.New("dynamodb: stored item is not a valid idempotenc
 // encodingBase64 is the EncodingAttr value of base64-encoded data.
 const encodingBase64 = "base64"
 
+// responseModeStreaming is the ResponseModeAttr value of a streamed response.
+const responseModeStreaming = "streaming"
+
 type item = map[string]types.AttributeValue
 
 func str(s string) types.AttributeValue { return &types.AttributeValueMemberS{Value: s} }
@@ -41,8 +44,10 @@ func (o Options) keyItem(key string) item {
 // attributes. Empty optional fields are left out: DynamoDB rejects empty
 // key strings and older servers empty strings anywhere. Data is stored
 // verbatim when it is valid UTF-8 and as base64 (with EncodingAttr) when
-// not, because a DynamoDB string must be UTF-8. An empty Response stores no
-// data attribute.
+// not, because a DynamoDB string must be UTF-8. A Response longer than
+// CompressAboveBytes that gzip makes smaller is stored compressed as a
+// binary attribute (EncodingAttr "gzip"). An empty Response stores no data
+// attribute.
 func (o Options) encode(r store.Record) item {
 	it := o.keyItem(r.Key)
 	it[o.ExpiryAttr] = num(store.EpochSeconds(r.Expiry))
@@ -57,8 +62,14 @@ func (o Options) encode(r store.Record) item {
 	if r.ContentType != "" {
 		it[ContentTypeAttr] = str(r.ContentType)
 	}
+	if r.Streamed {
+		it[ResponseModeAttr] = str(responseModeStreaming)
+	}
 	if len(r.Response) > 0 {
-		if utf8.Valid(r.Response) {
+		if z, ok := store.Compress(r.Response, store.CompressThreshold(o.CompressAboveBytes)); ok {
+			it[o.DataAttr] = &types.AttributeValueMemberB{Value: z}
+			it[EncodingAttr] = str(store.EncodingGzip)
+		} else if utf8.Valid(r.Response) {
 			it[o.DataAttr] = str(string(r.Response))
 		} else {
 			it[o.DataAttr] = str(base64.StdEncoding.EncodeToString(r.Response))
@@ -134,20 +145,28 @@ func (o Options) decode(it item) (store.Record, error) {
 	r.PayloadHash = getS(o.ValidationAttr, false)
 	r.Owner = getS(OwnerAttr, false)
 	r.ContentType = getS(ContentTypeAttr, false)
-	data := getS(o.DataAttr, false)
+	switch mode := getS(ResponseModeAttr, false); mode {
+	case "":
+	case responseModeStreaming:
+		r.Streamed = true
+	default:
+		fail(ResponseModeAttr, "has unknown response mode %q", mode)
+	}
 	switch enc := getS(EncodingAttr, false); enc {
 	case "":
-		if data != "" {
+		if data := getS(o.DataAttr, false); data != "" {
 			r.Response = []byte(data)
 		}
 	case encodingBase64:
-		b, err := base64.StdEncoding.DecodeString(data)
+		b, err := base64.StdEncoding.DecodeString(getS(o.DataAttr, false))
 		if err != nil {
 			fail(o.DataAttr, "is not valid base64: %v", err)
 		}
 		if len(b) > 0 {
 			r.Response = b
 		}
+	case store.EncodingGzip:
+		r.Response = o.decodeGzip(it, fail)
 	default:
 		fail(EncodingAttr, "has unknown encoding %q", enc)
 	}
@@ -155,6 +174,25 @@ func (o Options) decode(it item) (store.Record, error) {
 		return store.Record{}, err
 	}
 	return r, nil
+}
+
+// decodeGzip returns the response of a record whose EncodingAttr is "gzip":
+// its data attribute is binary (B) and holds the gzip of the response.
+func (o Options) decodeGzip(it item, fail func(attr, format string, args ...any)) []byte {
+	v, ok := it[o.DataAttr].(*types.AttributeValueMemberB)
+	if !ok {
+		fail(o.DataAttr, "is not binary (B) but %s is %q", EncodingAttr, store.EncodingGzip)
+		return nil
+	}
+	b, err := store.Decompress(v.Value)
+	if err != nil {
+		fail(o.DataAttr, "does not decompress: %v", err)
+		return nil
+	}
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }
 
 // parseInt parses a DynamoDB number as whole units, rounding a fraction

@@ -17,8 +17,13 @@ const (
 	// ContentTypeAttr holds the response's content type, when there is one.
 	ContentTypeAttr = "idemproxy_content_type"
 	// EncodingAttr is "base64" when the data attribute holds the base64 of
-	// a response that is not valid UTF-8; it is absent otherwise.
+	// a response that is not valid UTF-8, and "gzip" when it is a binary
+	// (B) attribute holding the gzip-compressed response (see
+	// Options.CompressAboveBytes); it is absent otherwise.
 	EncodingAttr = "idemproxy_encoding"
+	// ResponseModeAttr is "streaming" on a record whose response was
+	// streamed (store.Record.Streamed); it is absent otherwise.
+	ResponseModeAttr = "idemproxy_response_mode"
 )
 
 // Options names the table and the attributes of the records. The defaults
@@ -47,6 +52,12 @@ type Options struct {
 	DataAttr string
 	// ValidationAttr holds the payload validation hash ("validation").
 	ValidationAttr string
+
+	// CompressAboveBytes is the response size above which the response is
+	// stored gzip-compressed, in a binary attribute, when that makes it
+	// smaller: 0 means store.DefaultCompressAboveBytes, a negative value
+	// turns compression off. It is not read from the environment here.
+	CompressAboveBytes int
 }
 
 // DefaultOptions returns Powertools' defaults for table and functionName.
@@ -137,7 +148,7 @@ func (o Options) check(label func(field) string) error {
 		case v == "":
 			bad(f, "is required")
 		case f.name == "Table":
-		case v == OwnerAttr || v == ContentTypeAttr || v == EncodingAttr:
+		case v == OwnerAttr || v == ContentTypeAttr || v == EncodingAttr || v == ResponseModeAttr:
 			bad(f, "is %q, an attribute idemproxy uses itself", v)
 		default:
 			if prev, dup := attrs[v]; dup {

@@ -47,7 +47,7 @@ func TestLoadOptionsEveryVariable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Options{"t", "pk", "static", "sk", "exp", "ipe", "st", "d", "v"}
+	want := Options{"t", "pk", "static", "sk", "exp", "ipe", "st", "d", "v", 0}
 	if got != want {
 		t.Errorf("LoadOptions = %+v, want %+v", got, want)
 	}

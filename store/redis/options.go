@@ -11,6 +11,8 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/idemproxy/idemproxy/store"
 	"github.com/redis/go-redis/v9/maintnotifications"
 )
 
@@ -76,7 +78,14 @@ type Options struct {
 
 	// MaxResponseBytes is the largest Response Complete stores; a larger
 	// one yields store.ErrRecordTooLarge. 0 means DefaultMaxResponseBytes.
+	// It bounds the response itself, compressed or not.
 	MaxResponseBytes int
+
+	// CompressAboveBytes is the response size above which the response is
+	// stored gzip-compressed (as base64) when that makes it smaller: 0 means
+	// store.DefaultCompressAboveBytes, a negative value turns compression
+	// off. It is not read from the environment here.
+	CompressAboveBytes int
 }
 
 // LoadOptions reads Options from the environment through getenv. It reports
@@ -162,7 +171,8 @@ func (o Options) fieldErrors(names map[string]string) []error {
 
 func (o Options) attrs() attrs {
 	return attrs{expiry: o.ExpiryAttr, inProgressExpiry: o.InProgressExpiryAttr,
-		status: o.StatusAttr, data: o.DataAttr, validation: o.ValidationAttr}
+		status: o.StatusAttr, data: o.DataAttr, validation: o.ValidationAttr,
+		compressAbove: store.CompressThreshold(o.CompressAboveBytes)}
 }
 
 // clientOptions holds the parsed go-redis options: exactly one is set.

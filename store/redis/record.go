@@ -16,12 +16,18 @@ import (
 
 // Fields idemproxy adds to the Powertools layout. Powertools ignores them.
 const (
-	ownerField       = "idemproxy_owner"
-	contentTypeField = "idemproxy_content_type"
-	encodingField    = "idemproxy_encoding"
+	ownerField        = "idemproxy_owner"
+	contentTypeField  = "idemproxy_content_type"
+	encodingField     = "idemproxy_encoding"
+	responseModeField = "idemproxy_response_mode"
 	// base64Encoding marks a data field holding base64 because the response
 	// is not valid UTF-8.
 	base64Encoding = "base64"
+	// gzipEncoding marks a data field holding the base64 of the
+	// gzip-compressed response (see Options.CompressAboveBytes).
+	gzipEncoding = store.EncodingGzip
+	// streamingMode marks a streamed response (store.Record.Streamed).
+	streamingMode = "streaming"
 )
 
 // maxExactNumber bounds the times a record may hold: integers up to 2^53
@@ -35,12 +41,14 @@ const maxExactNumber = 1 << 53
 var ErrCorruptRecord = errors.New("redis: stored value is not a valid idempotency record")
 
 func isOwnField(name string) bool {
-	return name == ownerField || name == contentTypeField || name == encodingField
+	return name == ownerField || name == contentTypeField || name == encodingField || name == responseModeField
 }
 
-// attrs holds the configurable JSON field names.
+// attrs holds the configurable JSON field names, and the response size
+// above which data is compressed (negative: never).
 type attrs struct {
 	expiry, inProgressExpiry, status, data, validation string
+	compressAbove                                      int
 }
 
 // encodeRecord returns rec as the JSON object Powertools'
@@ -49,13 +57,16 @@ type attrs struct {
 //
 //	in progress: {status, expiration, [in_progress_expiration], [validation], idemproxy_owner}
 //	completed:   {data, status, expiration, [in_progress_expiration], [validation], idemproxy_owner,
-//	              [idemproxy_content_type], [idemproxy_encoding]}
+//	              [idemproxy_content_type], [idemproxy_encoding], [idemproxy_response_mode]}
 //
 // expiration is whole epoch seconds and in_progress_expiration whole epoch
 // milliseconds (omitted when zero). data holds the response verbatim when it
 // is valid UTF-8 (for a JSON response that is exactly Powertools'
 // json.dumps(result) string), otherwise its standard base64 encoding with
-// idemproxy_encoding "base64".
+// idemproxy_encoding "base64". A response longer than a.compressAbove that
+// gzip makes smaller is stored as the base64 of its gzip, with
+// idemproxy_encoding "gzip". A streamed response carries
+// idemproxy_response_mode "streaming".
 func encodeRecord(rec store.Record, a attrs) []byte {
 	var buf bytes.Buffer
 	buf.Grow(256 + len(rec.Response)*4/3)
@@ -84,7 +95,9 @@ func encodeRecord(rec store.Record, a attrs) []byte {
 	encoding := ""
 	if completed {
 		data := string(rec.Response)
-		if !utf8.Valid(rec.Response) {
+		if z, ok := store.Compress(rec.Response, a.compressAbove); ok {
+			data, encoding = base64.StdEncoding.EncodeToString(z), gzipEncoding
+		} else if !utf8.Valid(rec.Response) {
 			data, encoding = base64.StdEncoding.EncodeToString(rec.Response), base64Encoding
 		}
 		str(a.data, data)
@@ -103,6 +116,9 @@ func encodeRecord(rec store.Record, a attrs) []byte {
 	}
 	if encoding != "" {
 		str(encodingField, encoding)
+	}
+	if completed && rec.Streamed {
+		str(responseModeField, streamingMode)
 	}
 	buf.WriteByte('}')
 	return buf.Bytes()
@@ -135,6 +151,13 @@ func decodeRecord(key string, value []byte, a attrs) (store.Record, error) {
 		Owner:            d.str(ownerField),
 		ContentType:      d.str(contentTypeField),
 	}
+	switch mode := d.str(responseModeField); mode {
+	case "":
+	case streamingMode:
+		rec.Streamed = true
+	default:
+		d.fail(responseModeField, fmt.Sprintf("unknown response mode %q", mode))
+	}
 	encoding := d.str(encodingField)
 	if raw, ok := obj[a.data]; ok && !isNull(raw) {
 		if raw[0] == '"' {
@@ -148,6 +171,15 @@ func decodeRecord(key string, value []byte, a attrs) (store.Record, error) {
 					d.fail(a.data, fmt.Sprintf("invalid base64: %v", err))
 				}
 				rec.Response = resp
+			case gzipEncoding:
+				rec.Response = nil
+				z, err := base64.StdEncoding.DecodeString(data)
+				if err == nil {
+					rec.Response, err = store.Decompress(z)
+				}
+				if err != nil {
+					d.fail(a.data, fmt.Sprintf("invalid gzip data: %v", err))
+				}
 			default:
 				d.fail(encodingField, fmt.Sprintf("unknown encoding %q", encoding))
 			}

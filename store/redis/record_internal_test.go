@@ -40,6 +40,8 @@ func sameRecord(a, b store.Record) string {
 		return "ContentType"
 	case a.Owner != b.Owner:
 		return "Owner"
+	case a.Streamed != b.Streamed:
+		return "Streamed"
 	}
 	return ""
 }

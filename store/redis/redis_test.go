@@ -46,7 +46,8 @@ func open(t *testing.T, addr string, opts redis.Options) *redis.Store {
 // client) use opts against addr.
 func harness(addr string, opts redis.Options) storetest.Harness {
 	mk := func(t *testing.T) store.Store { return open(t, addr, opts) }
-	return storetest.Harness{New: mk, NewClient: mk, MaxResponseBytes: opts.MaxResponseBytes}
+	return storetest.Harness{New: mk, NewClient: mk, MaxResponseBytes: opts.MaxResponseBytes,
+		CompressAboveBytes: store.CompressThreshold(opts.CompressAboveBytes)}
 }
 
 func TestConformance(t *testing.T) {
@@ -61,6 +62,13 @@ func TestConformanceRenamedAttributes(t *testing.T) {
 	opts := renamed()
 	opts.MaxResponseBytes = redis.DefaultMaxResponseBytes
 	storetest.Run(t, harness(p.Addr, opts))
+}
+
+// TestConformanceCompressed runs the suite with a low compression
+// threshold, so most responses are stored compressed.
+func TestConformanceCompressed(t *testing.T) {
+	p := testservers.MustStartRedis(t)
+	storetest.Run(t, harness(p.Addr, redis.Options{MaxResponseBytes: testLimit, CompressAboveBytes: 1000}))
 }
 
 func TestConformanceCluster(t *testing.T) {

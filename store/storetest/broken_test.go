@@ -61,6 +61,12 @@ func (b *brokenStore) out(r store.Record) store.Record {
 	if b.flaw != "shared-response" {
 		r.Response = bytes.Clone(r.Response)
 	}
+	if b.flaw == "drop-streamed" {
+		r.Streamed = false
+	}
+	if b.flaw == "truncate-large" && len(r.Response) > 512 {
+		r.Response = r.Response[:512]
+	}
 	return r
 }
 

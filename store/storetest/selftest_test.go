@@ -64,6 +64,8 @@ func TestSuiteDetectsFlaws(t *testing.T) {
 			"concurrent_claims_of_one_key_have_exactly_one_winner",
 			"concurrent_takeovers_of_an_expired_record_have_exactly_one_winner",
 		}},
+		{"drop-streamed", []string{"streamed_marker_round-trips_and_is_replaced_by_a_plain_completion"}},
+		{"truncate-large", []string{"responses_around_the_compression_threshold_round-trip_byte-identical"}},
 		{"racy-complete", []string{"complete_racing_a_takeover:_exactly_one_succeeds"}},
 		{"racy-delete", []string{"delete_racing_a_takeover_never_removes_the_new_owner's_record"}},
 	} {

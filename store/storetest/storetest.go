@@ -44,6 +44,18 @@ type Harness struct {
 	// a second connection pool). The concurrency cases spread their callers
 	// over up to 8 such clients. If nil, they share the store from New.
 	NewClient func(t *testing.T) store.Store
+
+	// CompressAboveBytes is the response size above which the backend
+	// compresses what it stores (0: store.DefaultCompressAboveBytes, or a
+	// backend that does not compress). The compression cases round-trip
+	// responses at and around it.
+	CompressAboveBytes int
+
+	// CompressibleFits, if not 0, is the size of a highly compressible
+	// response the backend must store even though it exceeds
+	// MaxResponseBytes, because it compresses it (DynamoDB: a 6 MiB JSON
+	// response in a 400 KB item).
+	CompressibleFits int
 }
 
 // Run runs every conformance case against h as a subtest of t.
@@ -74,6 +86,7 @@ func cases() []testCase {
 	all = append(all, deleteCases()...)
 	all = append(all, concurrencyCases()...)
 	all = append(all, limitCases()...)
+	all = append(all, compressCases()...)
 	return all
 }
 
@@ -195,6 +208,9 @@ func checkRecord(t *testing.T, what string, got, want store.Record) {
 	if got.ContentType != want.ContentType {
 		add("ContentType", fmt.Sprintf("%q", got.ContentType), fmt.Sprintf("%q", want.ContentType))
 	}
+	if got.Streamed != want.Streamed {
+		add("Streamed", got.Streamed, want.Streamed)
+	}
 	if got.Owner != want.Owner {
 		add("Owner", fmt.Sprintf("%q", got.Owner), fmt.Sprintf("%q", want.Owner))
 	}
@@ -205,13 +221,13 @@ func checkRecord(t *testing.T, what string, got, want store.Record) {
 
 func isZero(r store.Record) bool {
 	return r.Key == "" && r.Status == "" && r.Expiry.IsZero() && r.InProgressExpiry.IsZero() &&
-		r.PayloadHash == "" && len(r.Response) == 0 && r.ContentType == "" && r.Owner == ""
+		r.PayloadHash == "" && len(r.Response) == 0 && r.ContentType == "" && r.Owner == "" && !r.Streamed
 }
 
 func describe(r store.Record) string {
-	return fmt.Sprintf("{%s %s owner=%q expiry=%d inProgressExpiry=%d hash=%q response=%s type=%q}",
+	return fmt.Sprintf("{%s %s owner=%q expiry=%d inProgressExpiry=%d hash=%q response=%s type=%q streamed=%v}",
 		r.Key, r.Status, r.Owner, store.EpochSeconds(r.Expiry), store.EpochMillis(r.InProgressExpiry),
-		r.PayloadHash, summarize(r.Response), r.ContentType)
+		r.PayloadHash, summarize(r.Response), r.ContentType, r.Streamed)
 }
 
 func summarize(b []byte) string {

@@ -2,7 +2,7 @@
 // bench/results.md, bench/results.json and, through bench/chart.py,
 // bench/results.png. `make bench` runs it from the repository root.
 //
-//	go run ./bench/cmd/report [-only hop,local,dynamo,redis,init,load,keys,payloads] [-smoke] [-out bench/results.md]
+//	go run ./bench/cmd/report [-only hop,local,dynamo,redis,init,load,keys,payloads,compression] [-smoke] [-out bench/results.md]
 //	go run ./bench/cmd/report -from bench/results.json   (re-render only)
 package main
 
@@ -32,7 +32,7 @@ func main() {
 }
 
 // sections in the order they run.
-var sections = []string{"keys", "hop", "local", "dynamo", "redis", "init", "load", "payloads"}
+var sections = []string{"keys", "hop", "local", "dynamo", "redis", "init", "load", "payloads", "compression"}
 
 func run(log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
@@ -149,7 +149,7 @@ func runSection(ctx context.Context, name string, rep *bench.Report, env *bench.
 			return err
 		}
 		rep.Local = &s
-	case "dynamo", "redis", "init", "load", "payloads":
+	case "dynamo", "redis", "init", "load", "payloads", "compression":
 		srv, err := servers()
 		if err != nil {
 			return err
@@ -186,6 +186,11 @@ func runStoreSection(ctx context.Context, name string, rep *bench.Report, env *b
 		var p bench.PayloadRun
 		if p, err = bench.RunPayloads(ctx, env, ev, sz, srv.RedisAddr); err == nil {
 			rep.Payloads = &p
+		}
+	case "compression":
+		var c bench.Section
+		if c, err = bench.RunCompression(ctx, env, ev, sz, srv.DynamoEndpoint, srv.RedisAddr); err == nil {
+			rep.Compression = &c
 		}
 	}
 	return err
