@@ -14,20 +14,13 @@ import (
 	"github.com/idemproxy/idemproxy/runtimeproxy"
 )
 
-// crashReasons are the SHUTDOWN reasons after which the claims still held
+// isCrash reports whether a SHUTDOWN reason says the claims still held
 // belong to invocations that will never finish: Lambda's "failure" and
 // "timeout", and "ReleaseFail", the emulator's spelling of a failure
 // (runtime exit). Compared case-insensitively.
-var crashReasons = [...]string{extension.ReasonFailure, extension.ReasonTimeout, "releasefail"}
-
-// isCrash reports whether a SHUTDOWN reason is a crash or a timeout.
 func isCrash(reason string) bool {
-	for _, r := range crashReasons {
-		if strings.EqualFold(reason, r) {
-			return true
-		}
-	}
-	return false
+	return strings.EqualFold(reason, extension.ReasonFailure) || strings.EqualFold(reason, extension.ReasonTimeout) ||
+		strings.EqualFold(reason, "releasefail")
 }
 
 // releaseOnShutdown releases the claims the core still holds when a

@@ -44,7 +44,8 @@ type KeyConfig struct {
 // Derived is what Derive computes for one event.
 type Derived struct {
 	// Key is KeyPrefix + "#" + hexdigest of the canonical JSON of the
-	// key selection.
+	// key selection (in FormatTypeScript, the base64 digest of its
+	// JSON.stringify after deepSort).
 	Key string
 	// PayloadHash is the hexdigest of the canonical JSON of the validation
 	// selection; "" when validation is disabled or MissingKey is set.
@@ -131,7 +132,7 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 		}
 	}
 	if k.cfg.Format == FormatTypeScript {
-		return k.deriveTS(st, sel, data, k.cfg.raiseOnMissing)
+		return k.deriveTS(st, sel, data)
 	}
 	var d Derived
 	d.MissingKey = isMissingKey(sel)

@@ -46,9 +46,9 @@ func checkFormat(f KeyFormat) error {
 //     primitive) raises IdempotencyKeyError; otherwise a missing key is
 //     only warned about and the key is used;
 //   - getHashedPayload: the same hash of the validation selection.
-func (k *Keyer) deriveTS(st *deriveState, sel, data value, raiseOnMissing bool) (Derived, error) {
+func (k *Keyer) deriveTS(st *deriveState, sel, data value) (Derived, error) {
 	var d Derived
-	if raiseOnMissing {
+	if k.cfg.raiseOnMissing {
 		d.MissingKey = jsMissingKey(sel)
 	} else {
 		d.MissingKey = k.key != nil && sel.kind == kNull
