@@ -76,7 +76,9 @@ func TestStoreCallsEndBeforeTheInvocationDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const budget = 400 * time.Millisecond
+	// Long enough that a loaded machine's scheduling delays stay well inside
+	// the reserve (a tenth of the time left, at most 500 ms).
+	const budget = 2 * time.Second
 	for _, step := range []string{"claim", "complete", "delete"} {
 		deadline := time.Now().Add(budget)
 		ctx, cancel := context.WithDeadline(context.Background(), deadline)
@@ -93,11 +95,12 @@ func TestStoreCallsEndBeforeTheInvocationDeadline(t *testing.T) {
 		took := time.Since(start)
 		cancel()
 		given := <-st.deadlines
-		if reserve := deadline.Sub(given); reserve < minAnswerReserve {
+		reserve := deadline.Sub(given)
+		if reserve < minAnswerReserve {
 			t.Errorf("%s: the store call may run until %s before the deadline, want at least %s kept back",
 				step, reserve, minAnswerReserve)
 		}
-		if took >= budget-minAnswerReserve/2 {
+		if took >= budget-reserve/2 {
 			t.Errorf("%s: a stalled store held the invocation %s of its %s", step, took, budget)
 		}
 	}

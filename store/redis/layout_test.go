@@ -72,15 +72,16 @@ func wantFields(t *testing.T, what string, got, want []field) {
 	}
 }
 
-// wantTTL checks that key's TTL ends within a second of expiry.
+// wantTTL checks that key's TTL ends close to expiry: the expiry has one
+// second precision and the check runs a little after the write.
 func wantTTL(t *testing.T, c *goredis.Client, key string, expiry time.Time) {
 	t.Helper()
 	pttl, err := c.PTTL(t.Context(), key).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := time.Until(expiry); pttl < want-time.Second || pttl > want+time.Second {
-		t.Errorf("PTTL %s = %v, want within 1s of %v", key, pttl, want)
+	if want := time.Until(expiry); pttl < want-2*time.Second || pttl > want+time.Second {
+		t.Errorf("PTTL %s = %v, want within 2s before or 1s after %v (seconds precision and scheduling)", key, pttl, want)
 	}
 }
 
