@@ -49,6 +49,12 @@ type Config struct {
 	// Idempotency holds the core's settings (the key prefix is filled in
 	// after registration).
 	Idempotency idempotency.Config
+	// ReleaseOnCrash is IDEMPOTENCY_RELEASE_ON_CRASH (default true): on a
+	// SHUTDOWN for a failure or a timeout, release the claims still held.
+	ReleaseOnCrash bool
+	// MetricsNamespace is IDEMPOTENCY_METRICS_NAMESPACE: when set, an EMF
+	// line per invocation goes to stdout.
+	MetricsNamespace string
 	// Responses says how responses are stored: compression and streamed
 	// responses (config_responses.go).
 	Responses ResponseConfig
@@ -171,6 +177,7 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 		ic.Key.HashFunction = "md5"
 	}
 	c.KeyPrefix = env("IDEMPOTENCY_KEY_PREFIX")
+	c.loadOps(env, bad)
 	for _, f := range []struct {
 		name string
 		kc   idempotency.KeyConfig
@@ -238,10 +245,14 @@ func (c *Config) loadIdempotency(env func(string) string, bad func(name, value, 
 // maxClockMs bounds the clock settings: one hour, in milliseconds.
 const maxClockMs = 3600 * 1000
 
-// KeyPrefixFor returns the key prefix for the handler named at registration.
+// KeyPrefixFor returns the key prefix for the handler named at registration
+// (Powertools TypeScript's is the function name alone).
 func (c Config) KeyPrefixFor(handler string) string {
 	if c.KeyPrefix != "" {
 		return c.KeyPrefix
+	}
+	if c.Idempotency.Key.Format == idempotency.FormatTypeScript {
+		return c.FunctionName
 	}
 	return c.FunctionName + "." + handler
 }

@@ -49,6 +49,7 @@ const (
 // returns the process exit code.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) int {
 	name := filepath.Base(args[0])
+	stdout = &syncWriter{w: stdout} // shared by the logs and the metrics
 	cfg, cfgErr := LoadConfig(getenv)
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel})).
 		With("extension", name, "version", version)
@@ -87,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		closers []func() error
 	)
 	if initErr == nil {
-		if ic, closers, initErr = newInterceptor(cfg, reg, log); initErr != nil {
+		if ic, closers, initErr = newInterceptor(cfg, reg, log, stdout); initErr != nil {
 			errType = errTypeConfig
 		}
 	}
@@ -139,6 +140,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		code = 1
 	default:
 		log.Info("shutdown", "reason", ev.ShutdownReason)
+		releaseOnShutdown(stopCtx, cfg, ic, ev, log)
 	}
 	if err := srv.Shutdown(stopCtx); err != nil {
 		log.Warn("proxy shutdown", "error", err)
@@ -152,7 +154,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 
 // newInterceptor builds the store and the idempotency core, or a pure
 // pass-through when idempotency is disabled.
-func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger) (_ runtimeproxy.Interceptor, closers []func() error, _ error) {
+func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger, stdout io.Writer) (_ runtimeproxy.Interceptor, closers []func() error, _ error) {
 	if cfg.Disabled {
 		log.Warn("Disabling idempotency is intended for development environments only and should not be used in production.",
 			"variable", "POWERTOOLS_IDEMPOTENCY_DISABLED")
@@ -186,7 +188,11 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 	}
 	ic := cfg.Idempotency
 	ic.Key.KeyPrefix = cfg.KeyPrefixFor(cmp.Or(reg.Handler, cfg.Handler))
-	opts := []idempotency.Option{idempotency.WithLogger(log)}
+	opts, err := coreOptions(cfg, reg, stdout)
+	if err != nil {
+		return nil, closers, err
+	}
+	opts = append(opts, idempotency.WithLogger(log))
 	if offset := cfg.TestClockOffset; offset != 0 {
 		log.Warn("IDEMPOTENCY_TEST_CLOCK_OFFSET_MS is set: the idempotency clock is shifted; this is for tests only",
 			"offsetMs", offset.Milliseconds())
@@ -198,7 +204,8 @@ func newInterceptor(cfg Config, reg extension.RegisterResponse, log *slog.Logger
 	}
 	log.Info("idempotency enabled", "store", cfg.Store, "keyPrefix", ic.Key.KeyPrefix,
 		"eventKeyJmespath", ic.Key.EventKeyJMESPath, "expiresAfterSeconds", int64(ic.ExpiresAfter.Seconds()),
-		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds())
+		"clockSkewToleranceMs", ic.ClockSkewTolerance.Milliseconds(), "keyFormat", ic.Key.Format,
+		"releaseOnCrash", cfg.ReleaseOnCrash, "metricsNamespace", cfg.MetricsNamespace)
 	logBeyondPowertools(log, ic)
 	ic2, err := interceptorFor(cfg, core, log)
 	return ic2, closers, err

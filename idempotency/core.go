@@ -56,6 +56,10 @@ type Core struct {
 	stats stats
 	// fnKeyers holds the local API's compiled expressions (function.go).
 	fnKeyers keyerCache
+	// observer, if set, gets an Observation per invocation.
+	observer Observer
+	// held are the claims not settled yet (ReleaseHeld).
+	held heldClaims
 }
 
 // Option customises a Core.
@@ -81,7 +85,9 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	if err := validateBeyond(cfg); err != nil {
 		return nil, err
 	}
-	k, err := NewKeyer(cfg.Key)
+	kc := cfg.Key
+	kc.raiseOnMissing = cfg.RaiseOnNoIdempotencyKey
+	k, err := NewKeyer(kc)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +97,9 @@ func New(cfg Config, st store.Store, opts ...Option) (*Core, error) {
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.observer != nil {
+		c.store = observedStore{Store: c.store}
 	}
 	return c, nil
 }
@@ -122,7 +131,10 @@ type Outcome struct {
 
 // Claim is an INPROGRESS record owned by one invocation.
 type Claim struct {
-	rec store.Record
+	rec   store.Record
+	tally *tally // nil without an observer
+	// released is set (under Core.held's lock) when ReleaseHeld took it.
+	released bool
 }
 
 // Key returns the claimed idempotency key.
@@ -132,10 +144,8 @@ func reject(errorType, msg string) Outcome {
 	return Outcome{Verdict: Reject, ErrorType: errorType, ErrorMessage: msg}
 }
 
-// Begin derives the key of event and claims it. deadline is the
-// invocation's deadline (Lambda-Runtime-Deadline-Ms), used as the in-progress
-// expiry; requestID only labels logs.
-func (c *Core) Begin(ctx context.Context, event []byte, deadline time.Time, requestID string) Outcome {
+// begin is Begin without the bookkeeping of held claims and observations.
+func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requestID string) Outcome {
 	d, err := c.keyer.Derive(event)
 	if err != nil && !looksLikeJSON(event) {
 		// Not JSON at all (plain text, binary, empty): there is nothing to
@@ -268,6 +278,11 @@ func (c *Core) validationFails(rec store.Record, d Derived) bool {
 // then a new run). A proxy response whose status code is in
 // Config.SkipStatusCodes is not recorded: the claim is released instead.
 func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, contentType string) {
+	ctx, done, ok := c.settle(ctx, cl)
+	if !ok {
+		return
+	}
+	defer done()
 	if code, skip := c.skipStatus(response); skip {
 		c.stats.unrecorded.Add(1)
 		c.log.Info("response status code not recorded (IDEMPOTENCY_SKIP_STATUS_CODES): record released", "idempotencyKey", cl.rec.Key, "statusCode", code)
@@ -307,6 +322,11 @@ func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, conten
 // or larger than the buffering limit): the handler ran, but a retry will run
 // it again.
 func (c *Core) Unrecorded(ctx context.Context, cl *Claim, reason string) {
+	ctx, done, ok := c.settle(ctx, cl)
+	if !ok {
+		return
+	}
+	defer done()
 	c.stats.unrecorded.Add(1)
 	c.log.Warn("response not recorded: record released", "idempotencyKey", cl.rec.Key, "reason", reason)
 	c.release(ctx, cl, reason)
@@ -315,6 +335,11 @@ func (c *Core) Unrecorded(ctx context.Context, cl *Claim, reason string) {
 // Failed releases a claim after a handler error, so that a retry runs the
 // handler again. Only this invocation's own record is deleted.
 func (c *Core) Failed(ctx context.Context, cl *Claim) {
+	ctx, done, ok := c.settle(ctx, cl)
+	if !ok {
+		return
+	}
+	defer done()
 	c.stats.handlerErrors.Add(1)
 	c.release(ctx, cl, "handler error")
 }

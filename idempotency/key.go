@@ -33,12 +33,19 @@ type KeyConfig struct {
 	// KeyPrefix is the text before "#" in every key. Powertools uses the
 	// decorator's key_prefix or "{AWS_LAMBDA_FUNCTION_NAME}.{module}.{qualname}".
 	KeyPrefix string
+	// Format is whose keys to produce; "" is FormatPython.
+	Format KeyFormat
+
+	// raiseOnMissing is the core's RaiseOnNoIdempotencyKey, which decides
+	// what a missing key is in FormatTypeScript.
+	raiseOnMissing bool
 }
 
 // Derived is what Derive computes for one event.
 type Derived struct {
 	// Key is KeyPrefix + "#" + hexdigest of the canonical JSON of the
-	// key selection.
+	// key selection (in FormatTypeScript, the base64 digest of its
+	// JSON.stringify after deepSort).
 	Key string
 	// PayloadHash is the hexdigest of the canonical JSON of the validation
 	// selection; "" when validation is disabled or MissingKey is set.
@@ -80,6 +87,9 @@ type Keyer struct {
 
 // NewKeyer compiles cfg's expressions and resolves its hash function.
 func NewKeyer(cfg KeyConfig) (*Keyer, error) {
+	if err := checkFormat(cfg.Format); err != nil {
+		return nil, fmt.Errorf("%w: Format: %w", ErrInvalidConfig, err)
+	}
 	newHash, err := newHashFunc(cfg.HashFunction)
 	if err != nil {
 		return nil, fmt.Errorf("%w: HashFunction: %w", ErrInvalidConfig, err)
@@ -120,6 +130,9 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 		if sel, err = st.eval(k.key.root, data); err != nil {
 			return Derived{}, fmt.Errorf("%w: EventKeyJMESPath %q: %w", ErrInvalidEvent, k.key.text, err)
 		}
+	}
+	if k.cfg.Format == FormatTypeScript {
+		return k.deriveTS(st, sel, data)
 	}
 	var d Derived
 	d.MissingKey = isMissingKey(sel)

@@ -6,14 +6,14 @@ import "sync/atomic"
 type stats struct {
 	claimed, replayed, inProgress, rejected, noKey       atomic.Int64
 	completed, handlerErrors, unrecorded, tooLarge, lost atomic.Int64
-	storeErrors                                          atomic.Int64
+	storeErrors, releasedHeld                            atomic.Int64
 }
 
 // Stats is a snapshot of a Core's counters.
 type Stats struct {
 	Claimed, Replayed, InProgress, Rejected, NoKey       int64
 	Completed, HandlerErrors, Unrecorded, TooLarge, Lost int64
-	StoreErrors                                          int64
+	StoreErrors, ReleasedHeld                            int64
 }
 
 // Stats returns the counters so far.
@@ -23,6 +23,6 @@ func (c *Core) Stats() Stats {
 		Claimed: s.claimed.Load(), Replayed: s.replayed.Load(), InProgress: s.inProgress.Load(),
 		Rejected: s.rejected.Load(), NoKey: s.noKey.Load(), Completed: s.completed.Load(),
 		HandlerErrors: s.handlerErrors.Load(), Unrecorded: s.unrecorded.Load(), TooLarge: s.tooLarge.Load(),
-		Lost: s.lost.Load(), StoreErrors: s.storeErrors.Load(),
+		Lost: s.lost.Load(), StoreErrors: s.storeErrors.Load(), ReleasedHeld: s.releasedHeld.Load(),
 	}
 }

@@ -86,6 +86,7 @@ func (o Options) encode(r store.Record) item {
 // empty Response, and a record without OwnerAttr has an empty Owner. Any
 // problem yields an error wrapping [ErrInvalidItem].
 func (o Options) decode(it item) (store.Record, error) {
+	it = o.withNativeData(it) // Powertools TypeScript's data
 	var r store.Record
 	var errs []error
 	fail := func(attr, format string, args ...any) {
