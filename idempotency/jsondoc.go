@@ -36,6 +36,9 @@ type jnode struct {
 	kind jkind
 	// esc: str still holds the JSON escapes of a string's content.
 	esc bool
+	// canon: str is a string's source content and is already what the
+	// encoder would write for it (long strings only, see jstr).
+	canon bool
 	// built: kids is set (containers).
 	built bool
 	// off and ci: offset of a container's opening bracket and its index in
@@ -68,7 +71,7 @@ func (n *jnode) length() int {
 func (n *jnode) string() string {
 	if n.esc {
 		n.str = n.doc.st.unescape(n.str)
-		n.esc = false
+		n.esc, n.canon = false, false
 	}
 	return n.str
 }
@@ -120,7 +123,7 @@ func (st *deriveState) stringNode(d *jdoc, i int, si int32) (*jnode, int, int32)
 	if int(si) < len(d.strs) && d.strs[si].start == int32(i) {
 		ls := d.strs[si]
 		n := st.nodes.alloc()
-		n.doc, n.kind, n.str, n.esc = d, jString, s[i+1:ls.end-1], ls.esc
+		n.doc, n.kind, n.str, n.esc, n.canon = d, jString, s[i+1:ls.end-1], ls.esc, ls.canon
 		return n, int(ls.end), si + 1
 	}
 	j := i + 1
