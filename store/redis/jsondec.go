@@ -1,6 +1,7 @@
 package redis
 
 import (
+	"bytes"
 	"encoding/binary"
 	"math/bits"
 	"unicode"
@@ -11,14 +12,15 @@ import (
 // unquoteJSON decodes the JSON string literal s (quotes included) into a
 // new buffer, exactly as json.Unmarshal decodes it into a string: invalid
 // UTF-8 and unpaired surrogate escapes become U+FFFD. ok is false when s is
-// not a valid string literal. Runs of plain ASCII are copied eight bytes at
-// a time, so a large response costs one pass and one allocation.
+// not a valid string literal. The buffer is allocated once, at the size of
+// the result (unquotedLen), and runs of plain ASCII are copied eight bytes
+// at a time.
 func unquoteJSON(s []byte) (out []byte, ok bool) {
 	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
 		return nil, false
 	}
 	s = s[1 : len(s)-1]
-	out = make([]byte, 0, len(s))
+	out = make([]byte, 0, unquotedLen(s))
 	start := 0
 	for r := 0; r < len(s); {
 		for r+8 <= len(s) {
@@ -87,6 +89,36 @@ func unquoteJSON(s []byte) (out []byte, ok bool) {
 		}
 	}
 	return append(out, s[start:]...), true
+}
+
+// unquotedLen is the length of the decoded string content s when it is
+// valid UTF-8 (invalid bytes grow into U+FFFD, past it): escapes are found
+// with IndexByte and each shrinks the text by a known amount.
+func unquotedLen(s []byte) int {
+	n := len(s)
+	for i := 0; ; {
+		j := bytes.IndexByte(s[i:], '\\')
+		if j < 0 || i+j+1 >= len(s) {
+			return n
+		}
+		i += j
+		if s[i+1] != 'u' {
+			n, i = n-1, i+2
+			continue
+		}
+		rr := getu4(s[i:])
+		if rr < 0 {
+			return n
+		}
+		if utf16.IsSurrogate(rr) {
+			if utf16.DecodeRune(rr, getu4(s[min(i+6, len(s)):])) != unicode.ReplacementChar {
+				n, i = n-8, i+12
+				continue
+			}
+			rr = unicode.ReplacementChar
+		}
+		n, i = n-6+utf8.RuneLen(rr), i+6
+	}
 }
 
 // getu4 decodes \uXXXX at the start of s, or returns -1.

@@ -52,6 +52,9 @@ func checkString(t *testing.T, s string) {
 		if !ok || string(dec) != ref {
 			t.Fatalf("unquoteJSON(%s) = %q, %v; json.Unmarshal gives %q", lit, dec, ok, ref)
 		}
+		if utf8.Valid(lit) && cap(dec) != len(dec) {
+			t.Fatalf("unquoteJSON(%s) allocated %d bytes for %d", lit, cap(dec), len(dec))
+		}
 	}
 }
 

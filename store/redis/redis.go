@@ -123,7 +123,7 @@ func (s *Store) Complete(ctx context.Context, rec store.Record) error {
 	}
 	// The record goes out in pieces, the response encoded chunk by chunk as
 	// it is written to the connection (recordParts.args).
-	var scratch []byte
+	scratch := make([]byte, 0, min(len(rec.Response), dataChunkSize)*5/4+16)
 	args := append([]any{"", s.attrs.status, rec.Owner, ownerField, s.ttlMillis(rec.Expiry)},
 		encodeParts(rec, s.attrs).args(&scratch)...)
 	reply, err := run(ctx, s.client, s.scripts.complete, rec.Key, args...)
