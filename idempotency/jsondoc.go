@@ -3,7 +3,6 @@ package idempotency
 import (
 	"encoding/binary"
 	"math/bits"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -126,22 +125,31 @@ func (st *deriveState) stringNode(d *jdoc, i int, si int32) (*jnode, int, int32)
 		n.doc, n.kind, n.str, n.esc, n.canon = d, jString, s[i+1:ls.end-1], ls.esc, ls.canon
 		return n, int(ls.end), si + 1
 	}
-	j := i + 1
+	// One pass to the closing quote, eight bytes at a time: the text is
+	// valid, so the only stops are quotes and backslashes, and an escape's
+	// second byte (maybe a quote) is skipped.
+	j, esc := i+1, false
 	for {
-		q := j + strings.IndexByte(s[j:], '"')
-		k := q
-		for k > i+1 && s[k-1] == '\\' {
-			k--
+		for j+8 <= len(s) {
+			if m := special(load8(s, j)); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				goto stop
+			}
+			j += 8
 		}
-		if (q-k)%2 == 0 {
-			content := s[i+1 : q]
-			n := st.nodes.alloc()
-			n.doc, n.kind, n.str = d, jString, content
-			n.esc = strings.IndexByte(content, '\\') >= 0
-			return n, q + 1, si
+		for s[j] != '"' && s[j] != '\\' {
+			j++
 		}
-		j = q + 1
+	stop:
+		if s[j] == '"' {
+			break
+		}
+		esc = true
+		j += 2
 	}
+	n := st.nodes.alloc()
+	n.doc, n.kind, n.str, n.esc = d, jString, s[i+1:j], esc
+	return n, j + 1, si
 }
 
 // unescape decodes the escapes of valid string content into the byte arena.

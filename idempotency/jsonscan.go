@@ -20,8 +20,8 @@ type jcont struct{ end, next, str0, strNext int32 }
 
 // jstr is a long string of a scanned text: where its opening quote is,
 // where it ends (just past its closing quote), whether it holds escapes and
-// whether its text is already canonical (exactly what Python's json.dumps
-// with ensure_ascii writes for its value: see scanStringContent). Building
+// whether its text is known to be canonical (exactly what Python's
+// json.dumps with ensure_ascii writes for its value: see scanStringContent). Building
 // a level finds long strings' ends here instead of scanning them again, and
 // the encoder copies canonical ones as they are.
 type jstr struct {
@@ -224,6 +224,8 @@ func (st *deriveState) scanString(text string, i int) (int, error) {
 // the offset just past the closing quote, whether there were escapes, and
 // whether the content is canonical: only printable ASCII (no byte >= 0x7f)
 // and only the escapes Python's ensure_ascii writes (see isCanonicalEscape).
+// canon may be false for a canonical string followed by non-ASCII text in
+// the same eight bytes; it is never true for one that is not canonical.
 func scanStringContent(text string, i int) (end int, esc, canon bool, err error) {
 	var high uint64 // high bit set in some byte: a byte >= 0x7f was seen
 	canon = true
@@ -231,14 +233,15 @@ func scanStringContent(text string, i int) (end int, esc, canon bool, err error)
 		// Find the next quote, backslash or control character, eight
 		// bytes at a time, then byte by byte near the end. w|(w+ones) has
 		// the high bit of every byte >= 0x7f set (a carry only comes out
-		// of a 0xff byte, itself flagged), masked to the bytes before the
-		// stop.
+		// of a 0xff byte, itself flagged). At a stop the whole word counts
+		// too, even the bytes past the closing quote: a non-ASCII byte
+		// there only makes a canonical string be taken for one that is
+		// not, which the encoder handles the same (only slower).
 		for i+8 <= len(text) {
 			w := load8(text, i)
 			if m := special(w); m != 0 {
-				k := bits.TrailingZeros64(m) >> 3
-				high |= (w | (w + ones)) & (1<<(8*k) - 1)
-				i += k
+				high |= w | (w + ones)
+				i += bits.TrailingZeros64(m) >> 3
 				goto found
 			}
 			high |= w | (w + ones)

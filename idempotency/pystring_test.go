@@ -34,6 +34,13 @@ func checkRawString(t *testing.T, raw string) {
 	if isCanon := string(want) == text; canon != isCanon {
 		t.Fatalf("scan says canonical=%v for %q, but Python writes %q", canon, raw, want)
 	}
+	// Followed by other text: never canonical when it is not, and still
+	// canonical when what follows is ASCII.
+	_, _, canon2, err := scanStringContent(text+`,"`+"é"+`"`, 1)
+	_, _, canon3, err3 := scanStringContent(text+`, "x"`, 1)
+	if err != nil || err3 != nil || canon2 && !canon || canon3 != canon {
+		t.Fatalf("%q: canonical %v alone, %v before non-ASCII, %v before ASCII (%v, %v)", raw, canon, canon2, canon3, err, err3)
+	}
 }
 
 func TestRawString(t *testing.T) {
