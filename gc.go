@@ -5,11 +5,13 @@ import (
 	"strings"
 )
 
-// baseMemoryLimit is the extension's default soft memory limit: the Go
-// runtime's own memory plus two large payloads (a 6 MB response held by the
+// baseMemoryLimit is the extension's default soft memory limit, counted as
+// the Go runtime counts it (heap, stacks and runtime structures; not the
+// binary's pages, about 5 MiB of its RSS): the idle extension uses under a
+// third of it, and a large payload in flight (a 6 MB response held by the
 // proxy while it is recorded, or a stored record and the response decoded
-// from it on a replay), with room for their buffers.
-const baseMemoryLimit = 20 << 20
+// from it on a replay) about two thirds.
+const baseMemoryLimit = 16 << 20
 
 // memoryLimit returns the soft memory limit (runtime/debug.SetMemoryLimit)
 // the extension sets for itself, or 0 to leave the runtime's default. The
