@@ -212,6 +212,15 @@ func load8(text string, i int) uint64 {
 // scanString checks the string whose opening quote is at i, records it
 // if it is long, and returns the offset just past its closing quote.
 func (st *deriveState) scanString(text string, i int) (int, error) {
+	// Fast path: a string of up to seven bytes with no escape (most keys
+	// and many values) ends at the first special byte of the next word.
+	if i+9 <= len(text) {
+		if m := special(load8(text, i+1)); m != 0 {
+			if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+				return j + 1, nil
+			}
+		}
+	}
 	start := i
 	end, esc, canon, err := scanStringContent(text, i+1)
 	if err == nil && end-start >= longString {
