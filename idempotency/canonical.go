@@ -2,11 +2,11 @@ package idempotency
 
 import (
 	"errors"
-	"math/bits"
+	"hash"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+	"unsafe"
 )
 
 // encoder writes values exactly as Python's json.dumps does with
@@ -16,11 +16,25 @@ import (
 // json.dumps(data, sort_keys=True): separators ", " and ": ", object keys
 // sorted by code point. Otherwise it mirrors JMESPath's to_string,
 // json.dumps(data, separators=(",", ":")): dict order, no spaces.
+//
+// With a sink (hashCanonical), the output goes to the hash as it is made:
+// buf is flushed when it grows past flushSize, and long pieces of source
+// text are written to the hash directly, so no copy of a large value is
+// made.
 type encoder struct {
 	buf    []byte
 	pairs  []srcPair
 	sorted bool
+	sink   hash.Hash
 }
+
+const (
+	// flushSize is the size from which buf is written to the sink.
+	flushSize = 32 << 10
+	// directSize is the length from which a piece of source text is
+	// written to the sink without going through buf.
+	directSize = 4 << 10
+)
 
 type srcPair struct {
 	k string
@@ -34,6 +48,34 @@ func (e *encoder) appendCanonical(dst []byte, v value) ([]byte, error) {
 	e.buf, e.sorted = dst, true
 	err := e.value(v)
 	return e.buf, err
+}
+
+// hashCanonical writes the canonical JSON of v to h, using dst as its
+// buffer, and returns the buffer for reuse.
+func (e *encoder) hashCanonical(h hash.Hash, dst []byte, v value) ([]byte, error) {
+	e.buf, e.sorted, e.sink = dst[:0], true, h
+	err := e.value(v)
+	e.flush()
+	e.sink = nil
+	return e.buf, err
+}
+
+// flush writes buf to the sink.
+func (e *encoder) flush() {
+	if len(e.buf) > 0 {
+		e.sink.Write(e.buf)
+		e.buf = e.buf[:0]
+	}
+}
+
+// put appends s, or writes it straight to the sink when it is long.
+func (e *encoder) put(s string) {
+	if e.sink != nil && len(s) >= directSize {
+		e.flush()
+		e.sink.Write(unsafe.Slice(unsafe.StringData(s), len(s))) // hashes do not keep or modify p
+		return
+	}
+	e.buf = append(e.buf, s...)
 }
 
 // appendCompact appends JMESPath to_string's rendering of v to dst.
@@ -128,6 +170,9 @@ func (e *encoder) object(o *object) error {
 
 // srcValue writes a parsed JSON node; in sorted mode without materialising it.
 func (e *encoder) srcValue(v *jnode) {
+	if e.sink != nil && len(e.buf) >= flushSize {
+		e.flush()
+	}
 	switch v.kind {
 	case jObject:
 		if !e.sorted {
@@ -145,7 +190,16 @@ func (e *encoder) srcValue(v *jnode) {
 		}
 		e.buf = append(e.buf, ']')
 	case jString:
-		e.buf = appendPyString(e.buf, v.string())
+		switch {
+		case v.canon:
+			e.buf = append(e.buf, '"')
+			e.put(v.str)
+			e.buf = append(e.buf, '"')
+		case v.esc:
+			e.rawString(v.str)
+		default:
+			e.buf = appendPyString(e.buf, v.str)
+		}
 	case jNumber:
 		e.srcNumber(v)
 	case jTrue:
@@ -205,102 +259,4 @@ func (e *encoder) srcNumber(v *jnode) {
 	}
 	f, _ := strconv.ParseFloat(text, 64)
 	e.buf = appendPyFloat(e.buf, f)
-}
-
-// needsEscape marks the bytes that ensure_ascii output cannot carry as is:
-// control characters, '"', '\\', DEL and every non-ASCII byte.
-var needsEscape = func() (t [256]bool) {
-	for i := range t {
-		t[i] = i < 0x20 || i >= 0x7f || i == '"' || i == '\\'
-	}
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendPyString appends s as a JSON string with Python's ensure_ascii
-// escaping. s is UTF-8, or WTF-8 where it carries lone surrogates.
-func appendPyString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		// Skip to the next byte to escape, eight bytes at a time.
-		for i+8 <= len(s) {
-			if m := escapeMask(load8(s, i)); m != 0 {
-				i += bits.TrailingZeros64(m) >> 3
-				break
-			}
-			i += 8
-		}
-		for i < len(s) && !needsEscape[s[i]] {
-			i++
-		}
-		if i == len(s) {
-			break
-		}
-		c := s[i]
-		dst = append(dst, s[start:i]...)
-		if c < utf8.RuneSelf {
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			default:
-				dst = appendU4(dst, rune(c))
-			}
-			i++
-		} else {
-			r, w := decodeWTF8(s[i:])
-			if r > 0xFFFF {
-				r -= 0x10000
-				dst = appendU4(dst, 0xD800+(r>>10))
-				dst = appendU4(dst, 0xDC00+(r&0x3FF))
-			} else {
-				dst = appendU4(dst, r)
-			}
-			i += w
-		}
-		start = i
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// escapeMask flags (high bit of each byte, exact for the first one) the
-// bytes of w that needsEscape marks.
-func escapeMask(w uint64) uint64 {
-	d := w ^ (0x7f * ones)
-	return special(w) | w&highs | (d-ones)&^d&highs
-}
-
-func appendU4(dst []byte, r rune) []byte {
-	return append(dst, '\\', 'u', hexDigits[r>>12&0xF], hexDigits[r>>8&0xF], hexDigits[r>>4&0xF], hexDigits[r&0xF])
-}
-
-// decodeWTF8 decodes one code point, accepting encoded surrogates.
-func decodeWTF8(s string) (rune, int) {
-	if len(s) >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF && s[2]&0xC0 == 0x80 {
-		return 0xD000 | rune(s[1]&0x3F)<<6 | rune(s[2]&0x3F), 3
-	}
-	return utf8.DecodeRuneInString(s)
-}
-
-// codePoints counts code points (Python len) in UTF-8/WTF-8 text.
-func codePoints(s string) int {
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if s[i]&0xC0 != 0x80 {
-			n++
-		}
-	}
-	return n
 }

@@ -68,6 +68,11 @@ func TestPyStringGolden(t *testing.T) {
 		if err != nil || string(got) != c[1] {
 			t.Errorf("canonical(%q) = %q, %v; Python says %q", c[0], got, err, c[1])
 		}
+		// In a container the string is written from its source text.
+		got, err = canonicalOf(t, []byte("["+c[0]+"]"))
+		if err != nil || string(got) != "["+c[1]+"]" {
+			t.Errorf("canonical([%q]) = %q, %v; Python says [%q]", c[0], got, err, c[1])
+		}
 	}
 }
 

@@ -3,7 +3,6 @@ package idempotency
 import (
 	"encoding/binary"
 	"math/bits"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -36,6 +35,9 @@ type jnode struct {
 	kind jkind
 	// esc: str still holds the JSON escapes of a string's content.
 	esc bool
+	// canon: str is a string's source content and is already what the
+	// encoder would write for it (long strings only, see jstr).
+	canon bool
 	// built: kids is set (containers).
 	built bool
 	// off and ci: offset of a container's opening bracket and its index in
@@ -68,7 +70,7 @@ func (n *jnode) length() int {
 func (n *jnode) string() string {
 	if n.esc {
 		n.str = n.doc.st.unescape(n.str)
-		n.esc = false
+		n.esc, n.canon = false, false
 	}
 	return n.str
 }
@@ -120,25 +122,34 @@ func (st *deriveState) stringNode(d *jdoc, i int, si int32) (*jnode, int, int32)
 	if int(si) < len(d.strs) && d.strs[si].start == int32(i) {
 		ls := d.strs[si]
 		n := st.nodes.alloc()
-		n.doc, n.kind, n.str, n.esc = d, jString, s[i+1:ls.end-1], ls.esc
+		n.doc, n.kind, n.str, n.esc, n.canon = d, jString, s[i+1:ls.end-1], ls.esc, ls.canon
 		return n, int(ls.end), si + 1
 	}
-	j := i + 1
+	// One pass to the closing quote, eight bytes at a time: the text is
+	// valid, so the only stops are quotes and backslashes, and an escape's
+	// second byte (maybe a quote) is skipped.
+	j, esc := i+1, false
 	for {
-		q := j + strings.IndexByte(s[j:], '"')
-		k := q
-		for k > i+1 && s[k-1] == '\\' {
-			k--
+		for j+8 <= len(s) {
+			if m := special(load8(s, j)); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				goto stop
+			}
+			j += 8
 		}
-		if (q-k)%2 == 0 {
-			content := s[i+1 : q]
-			n := st.nodes.alloc()
-			n.doc, n.kind, n.str = d, jString, content
-			n.esc = strings.IndexByte(content, '\\') >= 0
-			return n, q + 1, si
+		for s[j] != '"' && s[j] != '\\' {
+			j++
 		}
-		j = q + 1
+	stop:
+		if s[j] == '"' {
+			break
+		}
+		esc = true
+		j += 2
 	}
+	n := st.nodes.alloc()
+	n.doc, n.kind, n.str, n.esc = d, jString, s[i+1:j], esc
+	return n, j + 1, si
 }
 
 // unescape decodes the escapes of valid string content into the byte arena.

@@ -19,12 +19,14 @@ const maxDepth = 300
 type jcont struct{ end, next, str0, strNext int32 }
 
 // jstr is a long string of a scanned text: where its opening quote is,
-// where it ends (just past its closing quote) and whether it holds escapes.
-// Building a level finds long strings' ends here instead of scanning them
-// again.
+// where it ends (just past its closing quote), whether it holds escapes and
+// whether its text is known to be canonical (exactly what Python's
+// json.dumps with ensure_ascii writes for its value: see scanStringContent). Building
+// a level finds long strings' ends here instead of scanning them again, and
+// the encoder copies canonical ones as they are.
 type jstr struct {
 	start, end int32
-	esc        bool
+	esc, canon bool
 }
 
 // longString is the length (quotes included) from which scan records a
@@ -210,56 +212,107 @@ func load8(text string, i int) uint64 {
 // scanString checks the string whose opening quote is at i, records it
 // if it is long, and returns the offset just past its closing quote.
 func (st *deriveState) scanString(text string, i int) (int, error) {
+	// Fast path: a string of up to seven bytes with no escape (most keys
+	// and many values) ends at the first special byte of the next word.
+	if i+9 <= len(text) {
+		if m := special(load8(text, i+1)); m != 0 {
+			if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+				return j + 1, nil
+			}
+		}
+	}
 	start := i
-	end, esc, err := scanStringContent(text, i+1)
+	end, esc, canon, err := scanStringContent(text, i+1)
 	if err == nil && end-start >= longString {
-		st.strs = append(st.strs, jstr{start: int32(start), end: int32(end), esc: esc})
+		st.strs = append(st.strs, jstr{start: int32(start), end: int32(end), esc: esc, canon: canon})
 	}
 	return end, err
 }
 
 // scanStringContent checks string content that starts at i and returns
-// the offset just past the closing quote, and whether there were escapes.
-func scanStringContent(text string, i int) (end int, esc bool, err error) {
+// the offset just past the closing quote, whether there were escapes, and
+// whether the content is canonical: only printable ASCII (no byte >= 0x7f)
+// and only the escapes Python's ensure_ascii writes (see isCanonicalEscape).
+// canon may be false for a canonical string followed by non-ASCII text in
+// the same eight bytes; it is never true for one that is not canonical.
+func scanStringContent(text string, i int) (end int, esc, canon bool, err error) {
+	var high uint64 // high bit set in some byte: a byte >= 0x7f was seen
+	canon = true
 	for {
 		// Find the next quote, backslash or control character, eight
-		// bytes at a time, then byte by byte near the end.
+		// bytes at a time, then byte by byte near the end. w|(w+ones) has
+		// the high bit of every byte >= 0x7f set (a carry only comes out
+		// of a 0xff byte, itself flagged). At a stop the whole word counts
+		// too, even the bytes past the closing quote: a non-ASCII byte
+		// there only makes a canonical string be taken for one that is
+		// not, which the encoder handles the same (only slower).
 		for i+8 <= len(text) {
-			if m := special(load8(text, i)); m != 0 {
+			w := load8(text, i)
+			if m := special(w); m != 0 {
+				high |= w | (w + ones)
 				i += bits.TrailingZeros64(m) >> 3
 				goto found
 			}
+			high |= w | (w + ones)
 			i += 8
 		}
 		for ; i < len(text); i++ {
 			if needsCheck[text[i]] {
 				goto found
 			}
+			if text[i] >= 0x7f {
+				canon = false
+			}
 		}
-		return 0, false, jsonError(errJSONString, i)
+		return 0, false, false, jsonError(errJSONString, i)
 	found:
 		switch c := text[i]; {
 		case c == '"':
-			return i + 1, esc, nil
+			return i + 1, esc, canon && high&highs == 0, nil
 		case c == '\\':
 			esc = true
 			if i+1 >= len(text) {
-				return 0, false, jsonError(errJSONString, i)
+				return 0, false, false, jsonError(errJSONString, i)
 			}
 			switch text[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case '"', '\\', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case '/':
+				canon = false
 				i += 2
 			case 'u':
 				if i+6 > len(text) || !isHex4(text[i+2:i+6]) {
-					return 0, false, jsonError(errJSONEscape, i)
+					return 0, false, false, jsonError(errJSONEscape, i)
 				}
+				canon = canon && isCanonicalEscape(text[i+2:i+6])
 				i += 6
 			default:
-				return 0, false, jsonError(errJSONEscape, i)
+				return 0, false, false, jsonError(errJSONEscape, i)
 			}
 		default:
-			return 0, false, jsonError(errJSONControl, i)
+			return 0, false, false, jsonError(errJSONControl, i)
 		}
+	}
+}
+
+// isCanonicalEscape reports whether Python's ensure_ascii writes the UTF-16
+// code unit of the four valid hex digits h as "\\u" + h: lowercase digits, and
+// a unit that is neither printable ASCII nor one of \b \t \n \f \r (those are
+// written as they are or with their short escapes). A surrogate pair is
+// written back as the same two escapes, and so is a lone surrogate.
+func isCanonicalEscape(h string) bool {
+	for i := range 4 {
+		if c := h[i]; c >= 'A' && c <= 'F' {
+			return false
+		}
+	}
+	switch r := hex4(h); {
+	case r >= 0x7f:
+		return true
+	case r >= 0x20:
+		return false
+	default:
+		return r != '\b' && r != '\t' && r != '\n' && r != '\f' && r != '\r'
 	}
 }
 

@@ -158,15 +158,50 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 func isMissingKey(v value) bool {
 	switch v.kind {
 	case kObject:
+		if v.src != nil && !allNullMembers(v.src.children()) {
+			return false
+		}
 		return allNull(v.dict().vals)
 	case kArray:
-		return allNull(v.list())
+		if v.src != nil {
+			for _, e := range v.src.children() {
+				if e.kind != jNull {
+					return false
+				}
+			}
+			return true
+		}
+		return allNull(v.arr)
 	case kInt, kFloat, kBool, kExpref:
 		return false
 	case kString:
 		return v.s == ""
 	}
 	return true
+}
+
+// allNullMembers reports whether the keys and values kv of a parsed
+// object may all be null once duplicates are resolved, without building its
+// dict: false when its first non-null value has no later duplicate key
+// (the usual answer, in O(n)); otherwise the dict must tell.
+func allNullMembers(kv []*jnode) bool {
+	for p := 1; p < len(kv); p += 2 {
+		if kv[p].kind != jNull {
+			return replacedLater(kv, p-1)
+		}
+	}
+	return true
+}
+
+// replacedLater reports whether the key at kv[p] occurs again after p.
+func replacedLater(kv []*jnode, p int) bool {
+	k := kv[p].string()
+	for q := p + 2; q < len(kv); q += 2 {
+		if kv[q].string() == k {
+			return true
+		}
+	}
+	return false
 }
 
 func allNull(vs []value) bool {
@@ -207,12 +242,10 @@ func (st *deriveState) reset() {
 // digest returns prefix followed by the hexdigest of the canonical JSON of v.
 func (st *deriveState) digest(prefix string, v value) (string, error) {
 	var err error
-	st.out, err = st.enc.appendCanonical(st.out[:0], v)
-	if err != nil {
+	st.h.Reset()
+	if st.out, err = st.enc.hashCanonical(st.h, st.out, v); err != nil {
 		return "", err
 	}
-	st.h.Reset()
-	st.h.Write(st.out)
 	st.sum = st.h.Sum(st.sum[:0])
 	st.out = append(st.out[:0], prefix...)
 	st.out = hex.AppendEncode(st.out, st.sum)

@@ -66,41 +66,62 @@ type attrs struct {
 // idemproxy_encoding "base64". A response longer than a.compressAbove that
 // gzip makes smaller is stored as the base64 of its gzip, with
 // idemproxy_encoding "gzip". A streamed response carries
-// idemproxy_response_mode "streaming".
+// idemproxy_response_mode "streaming". Strings are written as encoding/json
+// writes them without HTML escaping.
 func encodeRecord(rec store.Record, a attrs) []byte {
-	var buf bytes.Buffer
-	buf.Grow(256 + len(rec.Response)*4/3)
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
+	p := encodeParts(rec, a)
+	out := make([]byte, 0, len(p.head)+len(p.tail)+p.dataLen())
+	out = append(out, p.head...)
+	for c := range p.chunks(len(p.data)) {
+		out = c.appendTo(out)
+	}
+	return append(out, p.tail...)
+}
+
+// recordParts is an encoded record split around its data string: head ends
+// with the data string's opening quote and tail starts with its closing
+// quote; data is the response, written between them escaped (JSON) or in
+// base64. A record without data has it all in head and an empty tail.
+type recordParts struct {
+	head, tail []byte
+	data       []byte
+	base64     bool
+}
+
+func encodeParts(rec store.Record, a attrs) recordParts {
+	var p recordParts
+	buf := make([]byte, 0, 256)
 	first := true
 	field := func(name string) {
 		if !first {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
 		first = false
-		writeString(&buf, enc, name)
-		buf.WriteByte(':')
+		buf = appendJSONString(buf, name)
+		buf = append(buf, ':')
 	}
 	str := func(name, value string) {
 		field(name)
-		writeString(&buf, enc, value)
+		buf = appendJSONString(buf, value)
 	}
 	num := func(name string, value int64) {
 		field(name)
-		buf.WriteString(strconv.FormatInt(value, 10))
+		buf = strconv.AppendInt(buf, value, 10)
 	}
 
-	buf.WriteByte('{')
+	buf = append(buf, '{')
 	completed := rec.Status == store.StatusCompleted
 	encoding := ""
 	if completed {
-		data := string(rec.Response)
+		field(a.data)
+		p.head = append(buf, '"')
+		buf = []byte{'"'}
+		p.data, p.base64 = rec.Response, !utf8.Valid(rec.Response)
 		if z, ok := store.Compress(rec.Response, a.compressAbove); ok {
-			data, encoding = base64.StdEncoding.EncodeToString(z), gzipEncoding
-		} else if !utf8.Valid(rec.Response) {
-			data, encoding = base64.StdEncoding.EncodeToString(rec.Response), base64Encoding
+			p.data, p.base64, encoding = z, true, gzipEncoding
+		} else if p.base64 {
+			encoding = base64Encoding
 		}
-		str(a.data, data)
 	}
 	str(a.status, string(rec.Status))
 	num(a.expiry, store.EpochSeconds(rec.Expiry))
@@ -120,14 +141,13 @@ func encodeRecord(rec store.Record, a attrs) []byte {
 	if completed && rec.Streamed {
 		str(responseModeField, streamingMode)
 	}
-	buf.WriteByte('}')
-	return buf.Bytes()
-}
-
-// writeString appends s as a JSON string without HTML escaping.
-func writeString(buf *bytes.Buffer, enc *json.Encoder, s string) {
-	_ = enc.Encode(s) // encoding a string cannot fail
-	buf.Truncate(buf.Len() - 1)
+	buf = append(buf, '}')
+	if completed {
+		p.tail = buf
+	} else {
+		p.head = buf
+	}
+	return p
 }
 
 // decodeRecord parses a stored value: one written by encodeRecord, or by
@@ -137,7 +157,7 @@ func writeString(buf *bytes.Buffer, enc *json.Encoder, s string) {
 // error wrapping ErrCorruptRecord. Numbers may be fractional (they are
 // floored, as the Lua scripts do) but must lie within ±2^53.
 func decodeRecord(key string, value []byte, a attrs) (store.Record, error) {
-	var obj map[string]json.RawMessage
+	var obj map[string]rawRef
 	if err := json.Unmarshal(value, &obj); err != nil {
 		return store.Record{}, fmt.Errorf("%w: %v", ErrCorruptRecord, err)
 	}
@@ -161,19 +181,23 @@ func decodeRecord(key string, value []byte, a attrs) (store.Record, error) {
 	encoding := d.str(encodingField)
 	if raw, ok := obj[a.data]; ok && !isNull(raw) {
 		if raw[0] == '"' {
-			data := d.str(a.data)
-			rec.Response = []byte(data)
+			// The response is unescaped once, into its own buffer.
+			data, ok := unquoteJSON(raw)
+			if !ok {
+				d.fail(a.data, "not a string")
+			}
+			rec.Response = data
 			switch encoding {
 			case "":
 			case base64Encoding:
-				resp, err := base64.StdEncoding.DecodeString(data)
+				resp, err := base64.StdEncoding.AppendDecode(nil, data)
 				if err != nil {
 					d.fail(a.data, fmt.Sprintf("invalid base64: %v", err))
 				}
 				rec.Response = resp
 			case gzipEncoding:
 				rec.Response = nil
-				z, err := base64.StdEncoding.DecodeString(data)
+				z, err := base64.StdEncoding.AppendDecode(nil, data)
 				if err == nil {
 					rec.Response, err = store.Decompress(z)
 				}
@@ -195,9 +219,19 @@ func decodeRecord(key string, value []byte, a attrs) (store.Record, error) {
 	return rec, nil
 }
 
+// rawRef is a JSON value of the text being decoded, not copied (unlike
+// json.RawMessage): the text outlives the decoder, which only reads it.
+type rawRef []byte
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (r *rawRef) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
 // decoder reads typed fields from a JSON object, collecting errors.
 type decoder struct {
-	obj  map[string]json.RawMessage
+	obj  map[string]rawRef
 	errs []error
 }
 
@@ -205,7 +239,7 @@ func (d *decoder) fail(name, problem string) {
 	d.errs = append(d.errs, fmt.Errorf("field %q: %s", name, problem))
 }
 
-func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+func isNull(raw rawRef) bool { return string(raw) == "null" }
 
 // str returns the string field name, "" if missing or null.
 func (d *decoder) str(name string) string {

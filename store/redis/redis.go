@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -98,7 +99,8 @@ func (s *Store) Claim(ctx context.Context, rec store.Record, now time.Time) (sto
 			return store.Record{}, nil
 		}
 	case string:
-		old, err := decodeRecord(rec.Key, []byte(v), s.attrs)
+		// The reply is only read: decoded in place, the response copied out once.
+		old, err := decodeRecord(rec.Key, unsafe.Slice(unsafe.StringData(v), len(v)), s.attrs)
 		if err != nil {
 			return store.Record{}, fmt.Errorf("redis: claim %q: live value: %w", rec.Key, err)
 		}
@@ -119,8 +121,12 @@ func (s *Store) Complete(ctx context.Context, rec store.Record) error {
 		return fmt.Errorf("redis: complete %q: response of %d bytes exceeds %d: %w",
 			rec.Key, len(rec.Response), s.max, store.ErrRecordTooLarge)
 	}
-	reply, err := run(ctx, s.client, s.scripts.complete, rec.Key,
-		encodeRecord(rec, s.attrs), s.attrs.status, rec.Owner, ownerField, s.ttlMillis(rec.Expiry))
+	// The record goes out in pieces, the response encoded chunk by chunk as
+	// it is written to the connection (recordParts.args).
+	scratch := make([]byte, 0, min(len(rec.Response), dataChunkSize)*5/4+16)
+	args := append([]any{"", s.attrs.status, rec.Owner, ownerField, s.ttlMillis(rec.Expiry)},
+		encodeParts(rec, s.attrs).args(&scratch)...)
+	reply, err := run(ctx, s.client, s.scripts.complete, rec.Key, args...)
 	return s.owned(ctx, "complete", rec.Key, reply, err)
 }
 

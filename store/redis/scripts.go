@@ -60,10 +60,12 @@ end
 if not owned then return 0 end
 `
 
-// completeScript replaces an owned in-progress record with ARGV[1], with a
-// TTL of ARGV[5] ms; it returns 1 if it did, 0 if the record is not owned.
+// completeScript replaces an owned in-progress record with the record
+// given in pieces ARGV[6], ARGV[7] ... (joined: large responses are sent
+// in chunks, see recordParts.args), with a TTL of ARGV[5] ms; it returns 1
+// if it did, 0 if the record is not owned. ARGV[1] is unused.
 const completeScript = ownedPrelude + `
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[5])
+redis.call('SET', KEYS[1], table.concat(ARGV, '', 6), 'PX', ARGV[5])
 return 1
 `
 
