@@ -77,6 +77,9 @@ func FuzzProxyPath(f *testing.F) {
 		if strings.ContainsAny(id, "\x00\r\n") || len(id) > 200 || len(suffix) > 50 {
 			return // not representable in a request header or line
 		}
+		if strings.ContainsFunc(suffix, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return // Go's client would send it raw: not a valid request line (a 400 from any server)
+		}
 		seg := url.PathEscape(id)
 		path := pathInvocationPrefix + seg + suffix
 		u, err := url.Parse(base + path)
