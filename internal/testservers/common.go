@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -65,6 +64,9 @@ type Process struct {
 	out  *syncBuffer
 	once sync.Once
 	err  error
+	// done is closed when the process has exited, with waitErr set.
+	done    chan struct{}
+	waitErr error
 }
 
 // Output returns what the server printed so far.
@@ -77,35 +79,15 @@ func (p *Process) Stop() error {
 			return
 		}
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- p.cmd.Wait() }()
 		select {
-		case p.err = <-done:
+		case <-p.done:
 		case <-time.After(3 * time.Second):
 			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			p.err = <-done
+			<-p.done
 		}
+		p.err = p.waitErr
 	})
 	return nil
-}
-
-// start runs name with args in its own process group and waits for port.
-func start(ctx context.Context, port int, name string, args ...string) (*Process, error) {
-	cmd := exec.Command(name, args...)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("testservers: start %s: %w", name, err)
-	}
-	p := &Process{Addr: "127.0.0.1:" + strconv.Itoa(port), cmd: cmd, out: out}
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := WaitPort(wctx, p.Addr); err != nil {
-		_ = p.Stop()
-		return nil, fmt.Errorf("testservers: %s: %w\n%s", name, err, out.String())
-	}
-	return p, nil
 }
 
 // syncBuffer is a goroutine-safe output buffer.

@@ -41,12 +41,10 @@ func StartDynalite(ctx context.Context) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testservers: dynalite needs Node.js: %w", err)
 	}
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	return start(ctx, port, node, cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
+	return startFree(ctx, node, func(port int) []string {
+		return []string{cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
+	})
 }
 
 // motoSerial runs moto_server's main with requests served one at a time.
@@ -78,11 +76,9 @@ func StartMoto(ctx context.Context) (*Process, error) {
 	if _, err := os.Stat(filepath.Join(root, ".venv", "bin", "moto_server")); err != nil {
 		return nil, fmt.Errorf("testservers: moto is not installed (%w): run `make deps`", err)
 	}
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
-	return start(ctx, port, python, "-c", motoSerial, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	return startFree(ctx, python, func(port int) []string {
+		return []string{"-c", motoSerial, "-H", "127.0.0.1", "-p", strconv.Itoa(port)}
+	})
 }
 
 // Endpoint returns p's base URL, for a DynamoDB client's BaseEndpoint.

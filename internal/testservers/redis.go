@@ -56,20 +56,22 @@ func StartRedisOnPort(ctx context.Context, port int) (*Process, error) {
 }
 
 func startRedis(ctx context.Context, extra ...string) (*Process, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, fmt.Errorf("testservers: free port: %w", err)
+	if _, err := exec.LookPath(redisBinary); err != nil {
+		return nil, ErrRedisNotInstalled
 	}
-	return startRedisOn(ctx, port, extra...)
+	return startFree(ctx, redisBinary, func(port int) []string { return redisArgs(port, extra) })
 }
 
 func startRedisOn(ctx context.Context, port int, extra ...string) (*Process, error) {
 	if _, err := exec.LookPath(redisBinary); err != nil {
 		return nil, ErrRedisNotInstalled
 	}
-	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no"}
-	return start(ctx, port, redisBinary, append(args, extra...)...)
+	return start(ctx, port, redisBinary, redisArgs(port, extra)...)
+}
+
+func redisArgs(port int, extra []string) []string {
+	return append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--daemonize", "no"}, extra...)
 }
 
 // MustStartRedis starts a redis-server for t and stops it when t ends. If
