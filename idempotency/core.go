@@ -135,6 +135,8 @@ type Claim struct {
 	tally *tally // nil without an observer
 	// released is set (under Core.held's lock) when ReleaseHeld took it.
 	released bool
+	// function marks a claim of the local API (ClaimFunction).
+	function bool
 }
 
 // Key returns the claimed idempotency key.

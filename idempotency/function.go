@@ -100,7 +100,9 @@ func (c *Core) ClaimFunction(ctx context.Context, call FunctionCall) FunctionOut
 	out := FunctionOutcome{Key: rec.Key}
 	switch res.kind {
 	case claimWon:
-		out.Outcome = Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
+		cl := &Claim{rec: rec}
+		c.held.addFunction(cl, c.now())
+		out.Outcome = Outcome{Verdict: Proceed, Claim: cl}
 		out.Token = encodeToken(rec, expiresAfter)
 	case claimCompleted:
 		out.Outcome = Outcome{Verdict: Replay, Response: res.existing.Response, ContentType: res.existing.ContentType}
@@ -126,7 +128,11 @@ func (c *Core) CompleteFunction(ctx context.Context, token string, result []byte
 	if err != nil {
 		return "", err
 	}
-	return rec.Key, c.completeKey(ctx, rec, expiresAfter, result, contentType)
+	err = c.completeKey(ctx, rec, expiresAfter, result, contentType)
+	if err == nil || errors.Is(err, store.ErrNotOwner) || errors.Is(err, store.ErrRecordTooLarge) {
+		c.held.removeFunction(rec.Key, rec.Owner) // settled: nothing left to release
+	}
+	return rec.Key, err
 }
 
 // ReleaseFunction deletes the claim token names, so that the next claim
@@ -137,7 +143,11 @@ func (c *Core) ReleaseFunction(ctx context.Context, token string) (key string, e
 		return "", err
 	}
 	c.stats.handlerErrors.Add(1)
-	return rec.Key, c.releaseKey(ctx, rec.Key, rec.Owner)
+	err = c.releaseKey(ctx, rec.Key, rec.Owner)
+	if err == nil || errors.Is(err, store.ErrNotOwner) {
+		c.held.removeFunction(rec.Key, rec.Owner)
+	}
+	return rec.Key, err
 }
 
 // tokenPrefix versions the owner token format.

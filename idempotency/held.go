@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/idemproxy/idemproxy/store"
 )
@@ -28,6 +29,34 @@ func (h *heldClaims) add(cl *Claim) {
 	}
 	h.m[cl] = struct{}{}
 	h.mu.Unlock()
+}
+
+// addFunction adds a claim of the local API, first dropping the ones whose
+// in-progress expiry passed before now: a caller that never completes or
+// releases its claim must not make the set grow for the sandbox's life
+// (such a record is no longer live, so there is nothing left to release).
+func (h *heldClaims) addFunction(cl *Claim, now time.Time) {
+	cl.function = true
+	h.mu.Lock()
+	for old := range h.m {
+		if old.function && !old.rec.InProgressExpiry.IsZero() && old.rec.InProgressExpiry.Before(now) {
+			delete(h.m, old)
+		}
+	}
+	h.mu.Unlock()
+	h.add(cl)
+}
+
+// removeFunction takes the local API's claim of key by owner out of the set.
+func (h *heldClaims) removeFunction(key, owner string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for cl := range h.m {
+		if cl.function && cl.rec.Key == key && cl.rec.Owner == owner {
+			delete(h.m, cl)
+			return
+		}
+	}
 }
 
 // remove takes cl out of the set and reports false when takeAll took it

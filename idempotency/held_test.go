@@ -124,3 +124,47 @@ func TestReleaseHeldHonoursTheContext(t *testing.T) {
 		t.Error("record deleted despite the cancelled context")
 	}
 }
+
+// Claims of the local API are held like the handler's: released at a crash
+// unless completed or released first; lapsed ones are forgotten.
+func TestFunctionClaimsAreHeld(t *testing.T) {
+	f := newFixture(t, Config{})
+	ctx := context.Background()
+	call := func(data string) FunctionOutcome {
+		t.Helper()
+		return f.core.ClaimFunction(ctx, FunctionCall{KeyPrefix: "fn.record", Data: []byte(data), Deadline: f.deadline(), RequestID: "req"})
+	}
+	done, open, dropped := call(`{"n":1}`), call(`{"n":2}`), call(`{"n":3}`)
+	for _, o := range []FunctionOutcome{done, open, dropped} {
+		wantVerdict(t, o.Outcome, Proceed, "")
+	}
+	if n := f.core.Held(); n != 3 {
+		t.Fatalf("held %d claims, want 3", n)
+	}
+	if _, err := f.core.CompleteFunction(ctx, done.Token, []byte(`"ok"`), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.core.ReleaseFunction(ctx, dropped.Token); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.core.Held(); n != 1 {
+		t.Fatalf("held %d claims after a completion and a release, want 1", n)
+	}
+	if n, err := f.core.ReleaseHeld(ctx); err != nil || n != 1 {
+		t.Fatalf("ReleaseHeld = %d, %v; want 1, nil", n, err)
+	}
+	if _, ok := f.mem.Lookup(open.Key); ok {
+		t.Error("the open claim's record was not released")
+	}
+	if rec, ok := f.mem.Lookup(done.Key); !ok || rec.Status != store.StatusCompleted {
+		t.Errorf("the completed record was touched: %+v %v", rec, ok)
+	}
+	wantVerdict(t, call(`{"n":2}`).Outcome, Proceed, "")
+
+	// A claim never settled stops being held once its deadline passed.
+	f.clock.advance(time.Minute)
+	wantVerdict(t, call(`{"n":4}`).Outcome, Proceed, "")
+	if n := f.core.Held(); n != 1 {
+		t.Fatalf("held %d claims after the earlier ones lapsed, want 1", n)
+	}
+}
