@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // fakeLambda serves the Extensions API and a /next that never returns.
@@ -50,12 +52,11 @@ func newFakeLambda(t *testing.T) *fakeLambda {
 }
 
 func freePort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := freeport.One()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return p
 }
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

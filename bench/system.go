@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/idemproxy/idemproxy/extension"
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // InitRow is the extension's start-up under one configuration, medians
@@ -220,14 +221,7 @@ func readRSS(pid int) (rss, peak int64, err error) {
 	return rss, peak, sc.Err()
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return freeport.One() }
 
 // BinarySize returns the size of the stripped extension binary.
 func (env *Env) BinarySize() (int64, error) {

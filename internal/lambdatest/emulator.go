@@ -11,9 +11,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // Errors returned by Start.
@@ -112,6 +115,28 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 			return nil, err
 		}
 	}
+	// A port can still be taken between picking and the emulator binding
+	// it (another test's server); the emulator then exits at once, and a
+	// fresh set of ports is tried.
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var e *Emulator
+		e, err = startOnce(ctx, opts)
+		if err == nil {
+			return e, nil
+		}
+		if !errors.Is(err, errPortTaken) {
+			return nil, err
+		}
+	}
+	return nil, err
+}
+
+// errPortTaken marks a start that failed because a picked port was taken.
+var errPortTaken = errors.New("lambdatest: port taken")
+
+// startOnce starts an emulator on freshly picked ports.
+func startOnce(ctx context.Context, opts Options) (*Emulator, error) {
 	ports, err := freePorts(3)
 	if err != nil {
 		return nil, err
@@ -133,6 +158,9 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	}
 	if err := e.start(ctx, ports[2]); err != nil {
 		e.Close()
+		if errors.Is(err, ErrNotReady) && strings.Contains(e.Logs(), "address already in use") {
+			return nil, fmt.Errorf("%w: %w", errPortTaken, err)
+		}
 		return nil, err
 	}
 	return e, nil
@@ -268,16 +296,12 @@ func (e *Emulator) stop() error {
 // loopback formats 127.0.0.1:port.
 func loopback(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
-// freePorts reserves n distinct free loopback TCP ports.
+// freePorts picks n distinct free loopback TCP ports, below the ephemeral
+// range (see package freeport).
 func freePorts(n int) ([]int, error) {
-	ports := make([]int, 0, n)
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("lambdatest: free port: %w", err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	ports, err := freeport.Pick(n)
+	if err != nil {
+		return nil, fmt.Errorf("lambdatest: %w", err)
 	}
 	return ports, nil
 }

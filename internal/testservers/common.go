@@ -11,17 +11,13 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago,
+// below the ephemeral range so that no outgoing connection takes it first.
+func FreePort() (int, error) { return freeport.One() }
 
 // WaitPort waits until addr accepts TCP connections or ctx ends.
 func WaitPort(ctx context.Context, addr string) error {
