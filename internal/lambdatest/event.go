@@ -51,12 +51,13 @@ const (
 	// streaming). With Message set, the reader fails with that message after
 	// the first chunk (an error mid-stream, reported in trailers).
 	ActionStream = "stream"
-	// ActionStreamURL is ActionStream wrapped in a function URL streaming
-	// response (events.LambdaFunctionURLStreamingResponse): content type
+	// ActionStreamURL (Go handler only) is ActionStream wrapped in a
+	// function URL streaming response
+	// (events.LambdaFunctionURLStreamingResponse): content type
 	// application/vnd.awslambda.http-integration-response, a JSON prelude
 	// with status 201, headers and cookies, 8 NUL bytes, then the body.
 	ActionStreamURL = "stream-url"
-	// ActionProxy returns an API Gateway proxy response:
+	// ActionProxy returns an API Gateway proxy response (Go handler only):
 	// {"statusCode":200,"headers":{...},"body":"<the echo as JSON text>"}.
 	ActionProxy = "proxy"
 )
