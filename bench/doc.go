@@ -2,7 +2,8 @@
 // added latency on AWS's Runtime Interface Emulator, each idempotent path on
 // the memory, DynamoDB (dynalite) and Redis stores, Powertools for AWS Lambda
 // (Python and TypeScript) side by side on the same events, the extension's
-// init time, memory and binary size, key derivation, and large payloads.
+// init time, memory and binary size, key derivation, large payloads, and
+// the Beyond Powertools features that act on every invocation.
 //
 // Every comparison is measured in one run, alternating between the systems
 // compared, and reported as a ratio: the machine's noise hits both sides.

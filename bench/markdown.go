@@ -32,7 +32,7 @@ func (r *Report) WriteMarkdown(w io.Writer, notes, chart string) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.What, t.Want, t.Got, met)
 	}
 	b.WriteString("\n")
-	for _, s := range []*Section{r.Local, r.Hop} {
+	for _, s := range []*Section{r.Local, r.Beyond, r.Hop} {
 		if s != nil {
 			writeSection(&b, s, false)
 		}

@@ -7,10 +7,12 @@ import (
 
 // Report is everything one run of the suite measured.
 type Report struct {
-	Machine  Machine     `json:"machine"`
-	Sizes    Sizes       `json:"sizes"`
-	Hop      *Section    `json:"hop,omitempty"`
-	Local    *Section    `json:"local,omitempty"`
+	Machine Machine  `json:"machine"`
+	Sizes   Sizes    `json:"sizes"`
+	Hop     *Section `json:"hop,omitempty"`
+	Local   *Section `json:"local,omitempty"`
+	// Beyond is RunBeyond's section (beyond.go).
+	Beyond   *Section    `json:"beyond,omitempty"`
 	Dynamo   *StoreRun   `json:"dynamo,omitempty"`
 	Redis    *StoreRun   `json:"redis,omitempty"`
 	Init     []InitRow   `json:"init,omitempty"`

@@ -54,6 +54,11 @@ func TestSmoke(t *testing.T) {
 		checkSection(t, s, err, sz.Rounds)
 		rep.Local = &s
 	})
+	t.Run("beyond", func(t *testing.T) {
+		s, err := RunBeyond(ctx, env, ev, sz)
+		checkSection(t, s, err, sz.Rounds)
+		rep.Beyond = &s
+	})
 	srv, err := StartServers(ctx)
 	if errors.Is(err, testservers.ErrRedisNotInstalled) && os.Getenv(testservers.AllowNoRedisEnv) == "1" {
 		t.Skipf("SKIPPED, NOT PASSED: the store paths: %v", err)
@@ -143,7 +148,7 @@ func TestSmoke(t *testing.T) {
 		if err := rep.WriteMarkdown(&b, "## Notes\n", "results.png"); err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"## Targets", "## Pass-through", "## Proxy hops", "## DynamoDB", "## Redis",
+		for _, want := range []string{"## Targets", "## Pass-through", "## Beyond Powertools features", "## Proxy hops", "## DynamoDB", "## Redis",
 			"## Cold start", "## Extension init", "## Batch mode", "## Large responses", "## Compressed responses", "## Notes", "![results](results.png)"} {
 			if !strings.Contains(b.String(), want) {
 				t.Errorf("report lacks %q", want)

@@ -43,6 +43,23 @@ const (
 	// dynamodb.SequenceNumber, and the failures are the records whose id is
 	// listed in Fail.
 	ActionBatch = "batch"
+	// ActionStream returns an io.Reader (Go handler only): "count=N\n",
+	// BinaryPayload and Size bytes of filler, read in chunks of at most 1000
+	// bytes. aws-lambda-go sends it chunked without a response mode header;
+	// with HANDLER_RESPONSE_STREAMING=1 the Go handler's own runtime loop
+	// sends it as a streamed response (Lambda-Runtime-Function-Response-Mode:
+	// streaming). With Message set, the reader fails with that message after
+	// the first chunk (an error mid-stream, reported in trailers).
+	ActionStream = "stream"
+	// ActionStreamURL (Go handler only) is ActionStream wrapped in a
+	// function URL streaming response
+	// (events.LambdaFunctionURLStreamingResponse): content type
+	// application/vnd.awslambda.http-integration-response, a JSON prelude
+	// with status 201, headers and cookies, 8 NUL bytes, then the body.
+	ActionStreamURL = "stream-url"
+	// ActionProxy returns an API Gateway proxy response (Go handler only):
+	// {"statusCode":200,"headers":{...},"body":"<the echo as JSON text>"}.
+	ActionProxy = "proxy"
 )
 
 // LocalCall is one step of ActionLocalAPI: a POST of Body to

@@ -2,7 +2,7 @@
 // bench/results.md, bench/results.json and, through bench/chart.py,
 // bench/results.png. `make bench` runs it from the repository root.
 //
-//	go run ./bench/cmd/report [-only hop,local,dynamo,redis,init,load,keys,payloads,compression] [-smoke] [-out bench/results.md]
+//	go run ./bench/cmd/report [-only hop,local,beyond,dynamo,redis,init,load,keys,payloads,compression] [-smoke] [-out bench/results.md]
 //	go run ./bench/cmd/report -from bench/results.json   (re-render only)
 package main
 
@@ -32,7 +32,7 @@ func main() {
 }
 
 // sections in the order they run.
-var sections = []string{"keys", "hop", "local", "dynamo", "redis", "batch", "init", "load", "payloads", "compression"}
+var sections = []string{"keys", "hop", "local", "beyond", "dynamo", "redis", "batch", "init", "load", "payloads", "compression"}
 
 func run(log *slog.Logger, args []string) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
@@ -149,6 +149,12 @@ func runSection(ctx context.Context, name string, rep *bench.Report, env *bench.
 			return err
 		}
 		rep.Local = &s
+	case "beyond":
+		s, err := bench.RunBeyond(ctx, env, ev, sz)
+		if err != nil {
+			return err
+		}
+		rep.Beyond = &s
 	case "dynamo", "redis", "batch", "init", "load", "payloads", "compression":
 		srv, err := servers()
 		if err != nil {

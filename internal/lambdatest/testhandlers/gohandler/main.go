@@ -5,6 +5,8 @@
 // With HANDLER_SIGTERM=1 it starts with lambda.WithEnableSIGTERM, which
 // registers an internal extension through AWS_LAMBDA_RUNTIME_API, and prints
 // "gohandler: SIGTERM received" when it gets SIGTERM. With
+// HANDLER_RESPONSE_STREAMING=1 it runs its own runtime loop, which sends
+// io.Reader results as streamed responses (see runStreamingRuntime). With
 // HANDLER_INIT_ERROR=1 it exits with status 4 before starting the runtime
 // loop (an init failure).
 package main
@@ -70,6 +72,12 @@ func (h *handler) handle(ctx context.Context, raw json.RawMessage) (any, error) 
 	case lambdatest.ActionBytes:
 		// An io.Reader result is sent as is (its JSON form is "{}").
 		return bytes.NewReader(append(fmt.Appendf(nil, "count=%d\n", n), lambdatest.BinaryPayload()...)), nil
+	case lambdatest.ActionStream:
+		return streamBody(n, ev.Size, ev.Message), nil
+	case lambdatest.ActionStreamURL:
+		return streamURL(streamBody(n, ev.Size, ev.Message)), nil
+	case lambdatest.ActionProxy:
+		return proxyResponse(n, raw)
 	case lambdatest.ActionError:
 		msg := ev.Message
 		if msg == "" {
@@ -143,6 +151,9 @@ func main() {
 		os.Exit(4)
 	}
 	h := &handler{}
+	if os.Getenv("HANDLER_RESPONSE_STREAMING") == "1" {
+		runStreamingRuntime(h)
+	}
 	if os.Getenv("HANDLER_SIGTERM") == "1" {
 		lambda.StartWithOptions(h.handle, lambda.WithEnableSIGTERM(func() {
 			fmt.Fprintln(os.Stderr, "gohandler: SIGTERM received")
