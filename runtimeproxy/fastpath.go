@@ -143,7 +143,7 @@ func (s *Server) serveFast(c net.Conn) {
 			s.handoff.give(&bufferedConn{Conn: c, r: fc.br})
 			return
 		}
-		if !s.serveOne(fc) {
+		if !s.serveOne(fc, head) {
 			return
 		}
 		if !s.trackConn(fc, true) {
@@ -152,17 +152,22 @@ func (s *Server) serveFast(c net.Conn) {
 	}
 }
 
-// serveOne reads one request and answers it; it returns false when the
-// connection must be closed.
-func (s *Server) serveOne(fc *fastConn) bool {
-	req, err := http.ReadRequest(fc.br)
-	if err != nil {
-		return false
+// serveOne reads one request, whose whole head is buffered in fc.br, and
+// answers it; it returns false when the connection must be closed.
+func (s *Server) serveOne(fc *fastConn, head []byte) bool {
+	req, ok := leanRequest(head, fc.br)
+	if ok {
+		_, _ = fc.br.Discard(len(head))
+	} else {
+		var err error
+		if req, err = http.ReadRequest(fc.br); err != nil {
+			return false
+		}
 	}
 	req.RemoteAddr = fc.remote
 	fc.w.reset(fc.bw, fc.c)
 	s.ServeHTTP(&fc.w, req)
-	ok := fc.w.finish()
+	ok = fc.w.finish()
 	// The connection can carry the next request only if this one's body
 	// was read to its end.
 	if _, err := io.CopyN(io.Discard, req.Body, 256<<10); err != io.EOF {

@@ -60,6 +60,8 @@ type directConn struct {
 	cr countingReader
 	br *bufio.Reader
 	bw *bufio.Writer
+	// keys is writeLean's scratch space.
+	keys []string
 
 	// mu orders the head deadline against abort (the request's context
 	// ended), so that a head deadline never revives an aborted request.
@@ -203,7 +205,13 @@ func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.R
 		return nil, wrote, err
 	}
 	c.cr.n = 0
-	if err := req.Write(c.bw); err != nil {
+	var err error
+	if leanWritable(req) {
+		c.keys, err = writeLean(c.bw, req, c.keys)
+	} else {
+		err = req.Write(c.bw)
+	}
+	if err != nil {
 		return fail(err)
 	}
 	if err := c.bw.Flush(); err != nil {
@@ -244,7 +252,14 @@ func (d *directClient) readResponse(c *directConn, req *http.Request) (*http.Res
 		return nil, err
 	}
 	buf, _ := c.br.Peek(c.br.Buffered())
-	if headEnd(buf) < 0 { // the head is not all here yet: bound the wait for the rest
+	end := headEnd(buf)
+	if end >= 0 {
+		if resp, ok := leanResponse(buf[:end], c.br, req); ok {
+			_, _ = c.br.Discard(end)
+			return resp, nil
+		}
+	}
+	if end < 0 { // the head is not all here yet: bound the wait for the rest
 		c.setReadDeadline(time.Now().Add(d.headTimeout))
 		c.cr.limit = c.cr.n + maxResponseHead + int64(c.br.Size())
 		defer func() {
