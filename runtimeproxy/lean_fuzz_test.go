@@ -25,6 +25,12 @@ var leanRequestSeeds = []string{
 	"GET /x HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
 	"GET /a%20b HTTP/1.1\r\nHost: x\r\nPragma: no-cache\r\n\r\n",
 	"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 007\r\n\r\n1234567",
+	"POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUser-Agent: aws-lambda-go/go1.26\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\nTrailer: Lambda-Runtime-Function-Error-Type\r\nTrailer: Lambda-Runtime-Function-Error-Body\r\nAccept-Encoding: gzip\r\n\r\n7\r\n{\"a\":1}\r\n0\r\n\r\n",
+	"POST /x/error HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\nTrailer: a, ,b\r\n\r\n3;ext=1\r\nabc\r\n0\r\nA: 1\r\nLambda-Runtime-Function-Error-Type: E\r\n\r\n",
+	"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: Content-Length\r\n\r\n0\r\n\r\n",
+	"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab",
+	"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: bad\x01\r\n\r\n",
+	"GET /x HTTP/1.1\r\nHost: x\r\nTrailer: A\r\n\r\n",
 }
 
 func FuzzLeanRequest(f *testing.F) {
@@ -57,6 +63,9 @@ func FuzzLeanRequest(f *testing.F) {
 			t.Fatalf("request %q: header %q, net/http %q", data, got.Header, want.Header)
 		}
 		compareBodies(t, data, got.Body, want.Body)
+		if !reflect.DeepEqual(got.Trailer, want.Trailer) {
+			t.Fatalf("request %q: trailer after the body %q, net/http %q", data, got.Trailer, want.Trailer)
+		}
 	})
 }
 

@@ -2,10 +2,15 @@ package runtimeproxy
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"net/http/httputil"
 	"net/textproto"
 	"net/url"
+	"strings"
 )
 
 // The lean parsers read the heads of the hot path's plain messages (the
@@ -59,19 +64,56 @@ func leanRequest(head []byte, br *bufio.Reader) (*http.Request, bool) {
 			return nil, false
 		}
 	}
-	if n > 0 && method == http.MethodGet {
-		return nil, false
-	}
-	n = max(n, 0) // no Content-Length: a request has no body
 	req := &http.Request{
 		Method: method, URL: &url.URL{Path: target}, Proto: proto, ProtoMajor: 1, ProtoMinor: 1,
-		Header: h, Host: h["Host"][0], RequestURI: target, ContentLength: n, Body: http.NoBody,
+		Header: h, Host: h["Host"][0], RequestURI: target, ContentLength: max(n, 0), Body: http.NoBody,
 	}
 	delete(h, "Host") // as http.ReadRequest does
-	if n > 0 {
+	te, chunked := h["Transfer-Encoding"]
+	switch {
+	case chunked:
+		if method != http.MethodPost || n >= 0 || len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
+			return nil, false
+		}
+		delete(h, "Transfer-Encoding")
+		if req.Trailer, ok = declaredTrailers(h); !ok {
+			return nil, false
+		}
+		req.TransferEncoding, req.ContentLength = []string{"chunked"}, -1
+		req.Body = &chunkedBody{req: req, br: br, cr: httputil.NewChunkedReader(br)}
+	case n > 0 && method == http.MethodGet:
+		return nil, false
+	case n > 0:
 		req.Body = &lengthBody{r: br, n: n}
 	}
 	return req, true
+}
+
+// declaredTrailers reads and removes the Trailer header of a chunked
+// message, as net/http does; ok is false for a key net/http rejects.
+func declaredTrailers(h http.Header) (_ http.Header, ok bool) {
+	vv, declared := h["Trailer"]
+	if !declared {
+		return nil, true
+	}
+	delete(h, "Trailer")
+	var trailer http.Header
+	for _, v := range vv {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = textproto.TrimString(f); f == "" {
+				continue
+			}
+			switch f = http.CanonicalHeaderKey(f); f {
+			case "Transfer-Encoding", "Trailer", "Content-Length":
+				return nil, false
+			}
+			if trailer == nil {
+				trailer = make(http.Header, 2)
+			}
+			trailer[f] = nil
+		}
+	}
+	return trailer, true
 }
 
 // plainPathByte reports a byte that a request target may hold for it to be
@@ -108,7 +150,7 @@ func leanResponse(head []byte, br *bufio.Reader, req *http.Request) (*http.Respo
 		}
 	}
 	h, n, ok := leanHeader(rest)
-	if !ok || n < 0 {
+	if !ok || n < 0 || h["Transfer-Encoding"] != nil || h["Trailer"] != nil {
 		return nil, false
 	}
 	resp := &http.Response{
@@ -138,7 +180,8 @@ func cutLine(s string) (line, rest string, ok bool) {
 
 // leanHeader parses header lines through the empty line that ends s. It
 // returns the Content-Length (-1 for none), and ok=false for a head the
-// lean parsers leave to net/http.
+// lean parsers leave to net/http. Transfer-Encoding and Trailer are left
+// in h for the caller to judge.
 func leanHeader(s string) (h http.Header, length int64, ok bool) {
 	lines := 0
 	for i := 0; i < len(s); i++ {
@@ -173,7 +216,7 @@ func leanHeader(s string) (h http.Header, length int64, ok bool) {
 		key := textproto.CanonicalMIMEHeaderKey(line[:colon])
 		value := textproto.TrimString(line[colon+1:])
 		switch key {
-		case "Transfer-Encoding", "Trailer", "Connection", "Pragma":
+		case "Connection", "Pragma":
 			return nil, 0, false
 		case "Content-Length":
 			if length >= 0 || !plainLength(value) {
@@ -248,3 +291,78 @@ func (b *lengthBody) Read(p []byte) (int, error) {
 
 // Close implements io.Closer; the connection's owner drains the body.
 func (b *lengthBody) Close() error { return nil }
+
+// chunkedBody is a chunked request body read from a connection's reader
+// with net/http's own chunk decoder; its trailers are read into the
+// request's Trailer as net/http does.
+type chunkedBody struct {
+	req  *http.Request
+	br   *bufio.Reader
+	cr   io.Reader
+	done bool
+	err  error
+}
+
+var errTrailer = errors.New("runtimeproxy: malformed trailer in request body")
+
+func (b *chunkedBody) Read(p []byte) (int, error) {
+	if b.done {
+		return 0, b.err
+	}
+	n, err := b.cr.Read(p)
+	if err == io.EOF {
+		b.done, b.err = true, io.EOF
+		if terr := b.readTrailer(); terr != nil {
+			err, b.err = terr, terr
+		}
+	} else if err != nil {
+		b.done, b.err = true, err
+	}
+	return n, err
+}
+
+// readTrailer reads what follows the last chunk: the trailer section's
+// empty line, or trailer fields, which are bounded by br's size.
+func (b *chunkedBody) readTrailer() error {
+	buf, err := b.br.Peek(2)
+	if string(buf) == "\r\n" {
+		_, _ = b.br.Discard(2)
+		return nil
+	}
+	if len(buf) < 2 {
+		return io.ErrUnexpectedEOF
+	}
+	if err != nil {
+		return err
+	}
+	if !seeDoubleCRLF(b.br) {
+		return errTrailer
+	}
+	hdr, err := textproto.NewReader(b.br).ReadMIMEHeader()
+	if err != nil {
+		return errTrailer
+	}
+	if b.req.Trailer == nil {
+		b.req.Trailer = http.Header(hdr)
+	} else {
+		maps.Copy(b.req.Trailer, http.Header(hdr))
+	}
+	return nil
+}
+
+// seeDoubleCRLF reports whether br's buffer can show the end of a trailer
+// section.
+func seeDoubleCRLF(br *bufio.Reader) bool {
+	for n := 4; ; n++ {
+		buf, err := br.Peek(n)
+		if bytes.HasSuffix(buf, []byte("\r\n\r\n")) {
+			return true
+		}
+		if err != nil {
+			return false
+		}
+	}
+}
+
+// Close implements io.Closer; the connection's owner drains the body.
+func (b *chunkedBody) Close() error { return nil }
