@@ -137,13 +137,17 @@ func (s *Server) serveFast(c net.Conn) {
 		if !s.trackConn(fc, false) {
 			return // shutting down
 		}
-		if err != nil || !fastRequest(head) {
+		var req *http.Request
+		if err == nil {
+			req = leanFastRequest(head, fc.br)
+		}
+		if req == nil && (err != nil || !fastRequest(head)) {
 			s.untrackConn(fc)
 			handedOff = true
 			s.handoff.give(&bufferedConn{Conn: c, r: fc.br})
 			return
 		}
-		if !s.serveOne(fc, head) {
+		if !s.serveOne(fc, req, len(head)) {
 			return
 		}
 		if !s.trackConn(fc, true) {
@@ -152,12 +156,12 @@ func (s *Server) serveFast(c net.Conn) {
 	}
 }
 
-// serveOne reads one request, whose whole head is buffered in fc.br, and
-// answers it; it returns false when the connection must be closed.
-func (s *Server) serveOne(fc *fastConn, head []byte) bool {
-	req, ok := leanRequest(head, fc.br)
-	if ok {
-		_, _ = fc.br.Discard(len(head))
+// serveOne answers one request: req, parsed from the head of headLen
+// bytes buffered in fc.br, or if req is nil, the request read from fc.br
+// by net/http. It returns false when the connection must be closed.
+func (s *Server) serveOne(fc *fastConn, req *http.Request, headLen int) bool {
+	if req != nil {
+		_, _ = fc.br.Discard(headLen)
 	} else {
 		var err error
 		if req, err = http.ReadRequest(fc.br); err != nil {
@@ -167,7 +171,7 @@ func (s *Server) serveOne(fc *fastConn, head []byte) bool {
 	req.RemoteAddr = fc.remote
 	fc.w.reset(fc.bw, fc.c)
 	s.ServeHTTP(&fc.w, req)
-	ok = fc.w.finish()
+	ok := fc.w.finish()
 	// The connection can carry the next request only if this one's body
 	// was read to its end.
 	if _, err := io.CopyN(io.Discard, req.Body, 256<<10); err != io.EOF {

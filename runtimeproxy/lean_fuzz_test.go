@@ -172,3 +172,24 @@ func FuzzLeanWrite(f *testing.F) {
 		}
 	})
 }
+
+// leanFastRequest takes only requests that fastRequest takes.
+func FuzzLeanFastRequest(f *testing.F) {
+	for _, s := range leanRequestSeeds {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte("GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"))
+	f.Add([]byte("POST /2018-06-01/runtime/invocation/a/response HTTP/1.1\r\nHost: x\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nContent-Length: 0\r\n\r\n"))
+	f.Add([]byte("POST /2018-06-01/runtime/invocation/a%2Fb/response HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		end := headEnd(data)
+		if end < 0 {
+			return
+		}
+		br := bufio.NewReader(bytes.NewReader(data))
+		head, _ := br.Peek(end)
+		if leanFastRequest(head, br) != nil && !fastRequest(head) {
+			t.Fatalf("leanFastRequest took what fastRequest refuses: %q", data)
+		}
+	})
+}

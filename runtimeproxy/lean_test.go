@@ -89,6 +89,18 @@ func TestLeanLeavesUnusual(t *testing.T) {
 	}
 }
 
+// The runtime's hot requests take the lean fast path.
+func TestLeanFastRequest(t *testing.T) {
+	for i, want := range map[int]bool{0: true, 1: true, 2: true, 10: true, 3: false, 4: false} {
+		m := []byte(leanRequestSeeds[i])
+		br := bufio.NewReader(bytes.NewReader(m))
+		head, _ := br.Peek(headEnd(m))
+		if got := leanFastRequest(head, br) != nil; got != want {
+			t.Errorf("leanFastRequest(%q) = %v, want %v", m, got, want)
+		}
+	}
+}
+
 func TestLengthBody(t *testing.T) {
 	b := &lengthBody{r: bufio.NewReader(strings.NewReader("abcdef")), n: 4}
 	p := make([]byte, 10)
