@@ -13,7 +13,8 @@ import (
 
 // The fast path serves the runtime's hot requests (GET /next, POST
 // .../response and .../error) on the connection's own goroutine, reading
-// them with http.ReadRequest and answering with fastWriter, and sends them
+// them with leanFastRequest (http.ReadRequest for heads it leaves, which
+// fastRequest still admits) and answering with fastWriter, and sends them
 // upstream with directClient. net/http's server hands every request between
 // goroutines (a background reader, the handler, the writer), and on a small
 // machine those wake-ups are most of a proxy's added latency. A connection

@@ -42,7 +42,10 @@ var (
 // path (/next and /response, one invocation after another) those hand-offs
 // are most of the proxy's added latency. Everything else (streamed and large
 // bodies, trailers) keeps using the Transport, which reads the response while
-// it writes the body.
+// it writes the body. Requests are written by writeLean (req.Write for the
+// unusual ones) and answers whose head arrived whole are read by leanResponse
+// (http.ReadResponse for the others, and for heads still arriving, whose size
+// and time are bounded).
 type directClient struct {
 	addr   string
 	dialer net.Dialer
