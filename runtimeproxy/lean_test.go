@@ -102,13 +102,13 @@ func TestLeanFastRequest(t *testing.T) {
 }
 
 func TestLengthBody(t *testing.T) {
-	b := &lengthBody{r: bufio.NewReader(strings.NewReader("abcdef")), n: 4}
+	b := &lengthReader{r: bufio.NewReader(strings.NewReader("abcdef")), n: 4}
 	p := make([]byte, 10)
 	n, err := b.Read(p)
 	if n != 4 || err != io.EOF || string(p[:n]) != "abcd" {
 		t.Fatalf("Read = %d %q %v, want 4 abcd EOF", n, p[:n], err)
 	}
-	short := &lengthBody{r: bufio.NewReader(strings.NewReader("ab")), n: 4}
+	short := &lengthReader{r: bufio.NewReader(strings.NewReader("ab")), n: 4}
 	if _, err := io.ReadAll(short); !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("short body: %v, want ErrUnexpectedEOF", err)
 	}
@@ -139,5 +139,40 @@ func TestChunkedBodyTrailers(t *testing.T) {
 	}
 	if rest, _ := io.ReadAll(br); !bytes.Equal(rest, []byte("GET /next")) {
 		t.Fatalf("left %q", rest)
+	}
+}
+
+// Like net/http's bodies, a lean body reads what is left on Close, so that
+// the connection's reader is at the next message, and fails reads after
+// Close; Read and Close may be called from different goroutines.
+func TestLeanBodyClose(t *testing.T) {
+	for _, msg := range []string{
+		"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\nabcdefNEXT",
+		"POST /x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\nNEXT",
+	} {
+		br := bufio.NewReader(strings.NewReader(msg))
+		end := headEnd([]byte(msg))
+		head, _ := br.Peek(end)
+		req, ok := leanRequest(head, br)
+		if !ok {
+			t.Fatalf("%q left to net/http", msg)
+		}
+		_, _ = br.Discard(end)
+		p := make([]byte, 2)
+		if _, err := req.Body.Read(p); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error)
+		go func() { done <- req.Body.Close() }()
+		_, _ = req.Body.Read(p) // races with Close: serialised, never corrupt
+		if err := <-done; err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+		if _, err := req.Body.Read(p); !errors.Is(err, http.ErrBodyReadAfterClose) {
+			t.Fatalf("Read after Close: %v", err)
+		}
+		if rest, _ := io.ReadAll(br); string(rest) != "NEXT" {
+			t.Fatalf("%q: left %q after Close", msg, rest)
+		}
 	}
 }

@@ -2,10 +2,6 @@ package runtimeproxy
 
 import (
 	"bufio"
-	"bytes"
-	"errors"
-	"io"
-	"maps"
 	"net/http"
 	"net/http/httputil"
 	"net/textproto"
@@ -80,11 +76,11 @@ func leanRequest(head []byte, br *bufio.Reader) (*http.Request, bool) {
 			return nil, false
 		}
 		req.TransferEncoding, req.ContentLength = []string{"chunked"}, -1
-		req.Body = &chunkedBody{req: req, br: br, cr: httputil.NewChunkedReader(br)}
+		req.Body = &leanBody{src: &chunkedReader{req: req, br: br, cr: httputil.NewChunkedReader(br)}}
 	case n > 0 && method == http.MethodGet:
 		return nil, false
 	case n > 0:
-		req.Body = &lengthBody{r: br, n: n}
+		req.Body = &leanBody{src: &lengthReader{r: br, n: n}}
 	}
 	return req, true
 }
@@ -158,7 +154,7 @@ func leanResponse(head []byte, br *bufio.Reader, req *http.Request) (*http.Respo
 		Header: h, ContentLength: n, Body: http.NoBody, Request: req,
 	}
 	if n > 0 {
-		resp.Body = &lengthBody{r: br, n: n}
+		resp.Body = &leanBody{src: &lengthReader{r: br, n: n}}
 	}
 	return resp, true
 }
@@ -262,107 +258,3 @@ func tokenByte(c byte) bool {
 	}
 	return false
 }
-
-// lengthBody is a message body of known length read from a connection's
-// reader. Like net/http's, it reports io.EOF with its last bytes, and
-// io.ErrUnexpectedEOF if the connection ends before them.
-type lengthBody struct {
-	r *bufio.Reader
-	n int64
-}
-
-func (b *lengthBody) Read(p []byte) (int, error) {
-	if b.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > b.n {
-		p = p[:b.n]
-	}
-	k, err := b.r.Read(p)
-	b.n -= int64(k)
-	switch {
-	case b.n == 0:
-		err = io.EOF
-	case err == io.EOF:
-		err = io.ErrUnexpectedEOF
-	}
-	return k, err
-}
-
-// Close implements io.Closer; the connection's owner drains the body.
-func (b *lengthBody) Close() error { return nil }
-
-// chunkedBody is a chunked request body read from a connection's reader
-// with net/http's own chunk decoder; its trailers are read into the
-// request's Trailer as net/http does.
-type chunkedBody struct {
-	req  *http.Request
-	br   *bufio.Reader
-	cr   io.Reader
-	done bool
-	err  error
-}
-
-var errTrailer = errors.New("runtimeproxy: malformed trailer in request body")
-
-func (b *chunkedBody) Read(p []byte) (int, error) {
-	if b.done {
-		return 0, b.err
-	}
-	n, err := b.cr.Read(p)
-	if err == io.EOF {
-		b.done, b.err = true, io.EOF
-		if terr := b.readTrailer(); terr != nil {
-			err, b.err = terr, terr
-		}
-	} else if err != nil {
-		b.done, b.err = true, err
-	}
-	return n, err
-}
-
-// readTrailer reads what follows the last chunk: the trailer section's
-// empty line, or trailer fields, which are bounded by br's size.
-func (b *chunkedBody) readTrailer() error {
-	buf, err := b.br.Peek(2)
-	if string(buf) == "\r\n" {
-		_, _ = b.br.Discard(2)
-		return nil
-	}
-	if len(buf) < 2 {
-		return io.ErrUnexpectedEOF
-	}
-	if err != nil {
-		return err
-	}
-	if !seeDoubleCRLF(b.br) {
-		return errTrailer
-	}
-	hdr, err := textproto.NewReader(b.br).ReadMIMEHeader()
-	if err != nil {
-		return errTrailer
-	}
-	if b.req.Trailer == nil {
-		b.req.Trailer = http.Header(hdr)
-	} else {
-		maps.Copy(b.req.Trailer, http.Header(hdr))
-	}
-	return nil
-}
-
-// seeDoubleCRLF reports whether br's buffer can show the end of a trailer
-// section.
-func seeDoubleCRLF(br *bufio.Reader) bool {
-	for n := 4; ; n++ {
-		buf, err := br.Peek(n)
-		if bytes.HasSuffix(buf, []byte("\r\n\r\n")) {
-			return true
-		}
-		if err != nil {
-			return false
-		}
-	}
-}
-
-// Close implements io.Closer; the connection's owner drains the body.
-func (b *chunkedBody) Close() error { return nil }
