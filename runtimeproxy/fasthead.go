@@ -1,9 +1,41 @@
 package runtimeproxy
 
 import (
+	"bufio"
 	"bytes"
+	"net/http"
 	"strings"
 )
+
+// leanFastRequest parses a request head (through its empty line) with
+// leanRequest and returns the request if fastRequest would take it, or nil
+// if it is left to fastRequest and net/http: a GET /next with no body
+// framing or trailers, or a POST .../response or .../error, not a streamed
+// response (any Lambda-Runtime-Function-Response-Mode header is left to
+// fastRequest). leanRequest already refuses Connection, Expect, Upgrade,
+// TE, a missing or repeated Host, repeated lengths and unusual targets.
+func leanFastRequest(head []byte, br *bufio.Reader) *http.Request {
+	req, ok := leanRequest(head, br)
+	if !ok {
+		return nil
+	}
+	switch rt, _ := classify(req.Method, req.URL.Path); rt {
+	case routeNext:
+		if req.Method != http.MethodGet || req.Header["Content-Length"] != nil || req.Header["Trailer"] != nil {
+			return nil
+		}
+	case routeInvocationResponse, routeInvocationError:
+		if req.Method != http.MethodPost {
+			return nil
+		}
+	default:
+		return nil
+	}
+	if _, ok := req.Header[http.CanonicalHeaderKey(HeaderResponseMode)]; ok {
+		return nil
+	}
+	return req
+}
 
 // fastRequest reports whether a request head (request line and headers,
 // through the empty line) can be served on the fast path: a runtime's GET

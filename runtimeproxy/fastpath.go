@@ -13,7 +13,8 @@ import (
 
 // The fast path serves the runtime's hot requests (GET /next, POST
 // .../response and .../error) on the connection's own goroutine, reading
-// them with http.ReadRequest and answering with fastWriter, and sends them
+// them with leanFastRequest (http.ReadRequest for heads it leaves, which
+// fastRequest still admits) and answering with fastWriter, and sends them
 // upstream with directClient. net/http's server hands every request between
 // goroutines (a background reader, the handler, the writer), and on a small
 // machine those wake-ups are most of a proxy's added latency. A connection
@@ -137,13 +138,17 @@ func (s *Server) serveFast(c net.Conn) {
 		if !s.trackConn(fc, false) {
 			return // shutting down
 		}
-		if err != nil || !fastRequest(head) {
+		var req *http.Request
+		if err == nil {
+			req = leanFastRequest(head, fc.br)
+		}
+		if req == nil && (err != nil || !fastRequest(head)) {
 			s.untrackConn(fc)
 			handedOff = true
 			s.handoff.give(&bufferedConn{Conn: c, r: fc.br})
 			return
 		}
-		if !s.serveOne(fc) {
+		if !s.serveOne(fc, req, len(head)) {
 			return
 		}
 		if !s.trackConn(fc, true) {
@@ -152,12 +157,17 @@ func (s *Server) serveFast(c net.Conn) {
 	}
 }
 
-// serveOne reads one request and answers it; it returns false when the
-// connection must be closed.
-func (s *Server) serveOne(fc *fastConn) bool {
-	req, err := http.ReadRequest(fc.br)
-	if err != nil {
-		return false
+// serveOne answers one request: req, parsed from the head of headLen
+// bytes buffered in fc.br, or if req is nil, the request read from fc.br
+// by net/http. It returns false when the connection must be closed.
+func (s *Server) serveOne(fc *fastConn, req *http.Request, headLen int) bool {
+	if req != nil {
+		_, _ = fc.br.Discard(headLen)
+	} else {
+		var err error
+		if req, err = http.ReadRequest(fc.br); err != nil {
+			return false
+		}
 	}
 	req.RemoteAddr = fc.remote
 	fc.w.reset(fc.bw, fc.c)

@@ -228,6 +228,13 @@ func copyEndToEnd(dst, src http.Header) {
 			}
 		}
 	}
+	// One backing array for all the copied values; each key's slice is
+	// capped, so that appending to one never overwrites the next.
+	total := 0
+	for _, vv := range src {
+		total += len(vv)
+	}
+	vals := make([]string, 0, total)
 next:
 	for k, vv := range src {
 		if k == headerContentLength {
@@ -243,6 +250,12 @@ next:
 				continue next
 			}
 		}
-		dst[k] = append([]string(nil), vv...)
+		if len(vv) == 0 {
+			dst[k] = nil
+			continue
+		}
+		start := len(vals)
+		vals = append(vals, vv...)
+		dst[k] = vals[start:len(vals):len(vals)]
 	}
 }

@@ -42,7 +42,10 @@ var (
 // path (/next and /response, one invocation after another) those hand-offs
 // are most of the proxy's added latency. Everything else (streamed and large
 // bodies, trailers) keeps using the Transport, which reads the response while
-// it writes the body.
+// it writes the body. Requests are written by writeLean (req.Write for the
+// unusual ones) and answers whose head arrived whole are read by leanResponse
+// (http.ReadResponse for the others, and for heads still arriving, whose size
+// and time are bounded).
 type directClient struct {
 	addr   string
 	dialer net.Dialer
@@ -60,6 +63,8 @@ type directConn struct {
 	cr countingReader
 	br *bufio.Reader
 	bw *bufio.Writer
+	// keys is writeLean's scratch space.
+	keys []string
 
 	// mu orders the head deadline against abort (the request's context
 	// ended), so that a head deadline never revives an aborted request.
@@ -203,7 +208,13 @@ func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.R
 		return nil, wrote, err
 	}
 	c.cr.n = 0
-	if err := req.Write(c.bw); err != nil {
+	var err error
+	if leanWritable(req) {
+		c.keys, err = writeLean(c.bw, req, c.keys)
+	} else {
+		err = req.Write(c.bw)
+	}
+	if err != nil {
 		return fail(err)
 	}
 	if err := c.bw.Flush(); err != nil {
@@ -244,7 +255,14 @@ func (d *directClient) readResponse(c *directConn, req *http.Request) (*http.Res
 		return nil, err
 	}
 	buf, _ := c.br.Peek(c.br.Buffered())
-	if headEnd(buf) < 0 { // the head is not all here yet: bound the wait for the rest
+	end := headEnd(buf)
+	if end >= 0 {
+		if resp, ok := leanResponse(buf[:end], c.br, req); ok {
+			_, _ = c.br.Discard(end)
+			return resp, nil
+		}
+	}
+	if end < 0 { // the head is not all here yet: bound the wait for the rest
 		c.setReadDeadline(time.Now().Add(d.headTimeout))
 		c.cr.limit = c.cr.n + maxResponseHead + int64(c.br.Size())
 		defer func() {
