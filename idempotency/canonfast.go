@@ -2,7 +2,6 @@ package idempotency
 
 import (
 	"math/bits"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -12,39 +11,31 @@ import (
 // it is hashed. Larger events go through the tree and the streaming encoder.
 const wholeLimit = 64 << 10
 
-// fastMember is an object member written by canonicalText: its key
-// (unescaped) and where its `"key": value` text is in the output, as
-// offsets of its start, of its value and of its end.
-type fastMember struct {
-	key             string
-	start, val, end int
-}
-
-// fastOpen is a container open in canonicalText.
+// fastOpen is a container open in canonicalText. It holds no pointer, so
+// that pushing it is a plain store.
 type fastOpen struct {
-	obj bool
-	// body is the output offset just past the opening bracket; mbase the
-	// index in deriveState.fmembers of the object's first member.
-	body, mbase int
+	// body is the output offset just past the opening bracket.
+	body int
+	// ks and ke locate the last key of an object: in the text, or in
+	// deriveState.fkeys (unescaped) when esc.
+	ks, ke   int32
+	obj, esc bool
 	// sorted: the keys so far are strictly increasing (no reordering nor
-	// duplicate to resolve); allNull: every array element so far is null.
+	// duplicate to resolve); allNull: every value so far is null.
 	sorted, allNull bool
 }
 
 // canonicalText validates text exactly as scan does and appends its
 // canonical JSON (what encoder.hashCanonical writes for the parsed text) to
 // st.enc.buf, in one pass: members are written in source order, and an
-// object whose keys are not strictly increasing has its members' text
-// reordered (and duplicates dropped, the last one winning) when it closes.
+// object whose keys are not strictly increasing is sorted (and its
+// duplicates resolved) when it closes, by the tree path (sortObject).
 // missing is isMissingKey of the value. ok is false for an invalid text,
 // whose error the slower path reports.
 func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 	e := &st.enc
 	open := st.fopen[:0]
-	defer func() {
-		clear(st.fmembers)
-		st.fmembers, st.fopen = st.fmembers[:0], open[:0]
-	}()
+	defer func() { st.fopen, st.fkeys = open[:0], st.fkeys[:0] }()
 	i := skipWS(text, 0)
 	isNull := false // the last value written is null
 	for {
@@ -64,7 +55,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 				missing = true // an empty container is missing
 				break
 			}
-			open = append(open, fastOpen{obj: obj, body: len(e.buf), mbase: len(st.fmembers), sorted: true, allNull: true})
+			open = append(open, fastOpen{obj: obj, body: len(e.buf), ke: -1, sorted: true, allNull: true})
 			if obj {
 				if i, ok = st.fastKey(text, i, &open[len(open)-1]); !ok {
 					return false, false
@@ -72,7 +63,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 			}
 			continue
 		case '"':
-			j, ok := st.fastString(text, i)
+			j, _, ok := st.fastString(text, i)
 			if !ok {
 				return false, false
 			}
@@ -109,9 +100,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 				return false, false
 			}
 			top := &open[len(open)-1]
-			if top.obj {
-				st.fmembers[len(st.fmembers)-1].end = len(e.buf)
-			} else if !isNull {
+			if !isNull {
 				top.allNull = false
 			}
 			c := text[i]
@@ -128,11 +117,13 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 			if top.obj && c != '}' || !top.obj && c != ']' {
 				return false, false
 			}
-			missing = top.allNull
-			if top.obj {
-				missing = st.closeObject(top)
-			}
 			e.buf = append(e.buf, c)
+			missing = top.allNull
+			if !top.sorted {
+				if missing, ok = st.sortObject(top.body-1, len(open) == 1); !ok {
+					return false, false
+				}
+			}
 			open = open[:len(open)-1]
 			i++
 			isNull = false
@@ -140,60 +131,93 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 	}
 }
 
-// fastKey checks and writes the key at i and its colon, records the member
-// in o, and returns the offset of its value.
+// fastKey checks and writes the key at i and its colon, compares it with
+// the last key of o, and returns the offset of its value.
 func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 	e := &st.enc
 	if i >= len(text) || text[i] != '"' {
 		return 0, false
 	}
-	start := len(e.buf)
-	j, ok := st.fastString(text, i)
+	j, esc, ok := st.fastString(text, i)
 	if !ok {
 		return 0, false
 	}
-	key := text[i+1 : j-1]
-	if strings.IndexByte(key, '\\') >= 0 {
-		key = st.unescape(key)
-	}
-	if n := len(st.fmembers); n > o.mbase && key <= st.fmembers[n-1].key {
-		o.sorted = false
+	if o.sorted {
+		ks, ke := int32(i+1), int32(j-1)
+		key := text[ks:ke]
+		if esc {
+			ks = int32(len(st.fkeys))
+			st.fkeys = append(st.fkeys, st.unescape(key)...)
+			ke = int32(len(st.fkeys))
+			key = b2s(st.fkeys[ks:ke])
+		}
+		if o.ke >= 0 {
+			var prev string
+			if o.esc {
+				prev = b2s(st.fkeys[o.ks:o.ke])
+			} else {
+				prev = text[o.ks:o.ke]
+			}
+			o.sorted = keyAfter(key, prev)
+		}
+		o.ks, o.ke, o.esc = ks, ke, esc
 	}
 	i = skipWS(text, j)
 	if i >= len(text) || text[i] != ':' {
 		return 0, false
 	}
 	e.buf = append(e.buf, ": "...)
-	st.fmembers = append(st.fmembers, fastMember{key: key, start: start, val: len(e.buf)})
 	return skipWS(text, i+1), true
 }
 
 // fastString checks the string whose opening quote is at i, writes it, and
-// returns the offset just past its closing quote.
-func (st *deriveState) fastString(text string, i int) (int, bool) {
+// returns the offset just past its closing quote and whether it holds
+// escapes.
+func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
 	e := &st.enc
-	// Up to seven bytes of printable ASCII end at the first special byte
-	// of the next word, and are their own canonical form.
-	if i+9 <= len(text) {
-		w := load8(text, i+1)
-		if m := special(w); m != 0 {
-			k := bits.TrailingZeros64(m) >> 3
-			if j := i + 1 + k; text[j] == '"' && (w|(w+ones))&highs&(1<<(8*k)-1) == 0 {
-				e.buf = append(e.buf, text[i:j+1]...)
-				return j + 1, true
-			}
+	// A string without escapes ends at the first special byte (see
+	// special), found eight bytes at a time; it is its own canonical form
+	// when it is printable ASCII (w|(w+ones) flags the bytes >= 0x7f, and
+	// maybe a byte after a 0xff, which only sends it to rawString).
+	var high uint64
+	for j := i + 1; j+8 <= len(text); j += 8 {
+		w := load8(text, j)
+		m := special(w)
+		if m == 0 {
+			high |= w | (w + ones)
+			continue
 		}
+		k := bits.TrailingZeros64(m) >> 3
+		if j += k; text[j] != '"' {
+			break // an escape or a control character
+		}
+		high |= (w | (w + ones)) & (1<<(8*k) - 1)
+		if high&highs == 0 {
+			e.buf = append(e.buf, text[i:j+1]...)
+		} else {
+			e.rawString(text[i+1 : j])
+		}
+		return j + 1, false, true
 	}
-	end, _, canon, err := scanStringContent(text, i+1)
+	end, esc, canon, err := scanStringContent(text, i+1)
 	if err != nil {
-		return 0, false
+		return 0, false, false
 	}
 	if canon {
 		e.buf = append(e.buf, text[i:end]...)
 	} else {
 		e.rawString(text[i+1 : end-1])
 	}
-	return end, true
+	return end, esc, true
+}
+
+// keyAfter reports whether key sorts after prev, comparing first bytes
+// inline (the usual answer).
+func keyAfter(key, prev string) bool {
+	if len(key) > 0 && len(prev) > 0 && key[0] != prev[0] {
+		return key[0] > prev[0]
+	}
+	return key > prev
 }
 
 // fastNumber writes valid number text as srcNumber does.
@@ -209,37 +233,21 @@ func (e *encoder) fastNumber(text string) {
 	e.buf = appendPyFloat(e.buf, f)
 }
 
-// closeObject resolves the members of object o before its closing brace:
-// when its keys are not strictly increasing, its members' text is sorted by
-// key (stably, so that of equal keys the last one is kept). It returns
-// whether every value kept is null, and drops o's members.
-func (st *deriveState) closeObject(o *fastOpen) (allNull bool) {
+// sortObject rewrites the (canonical, closed) text of an object that
+// starts at output offset start with its keys sorted and, for duplicate
+// keys, the last value kept, by parsing it and encoding the tree as the
+// tree path does; the text of its values is canonical already, and
+// encoding canonical text gives the same text. It returns isMissingKey of
+// the object when root is set.
+func (st *deriveState) sortObject(start int, root bool) (missing, ok bool) {
 	e := &st.enc
-	ms := st.fmembers[o.mbase:]
-	allNull = true
-	if o.sorted {
-		for _, m := range ms {
-			allNull = allNull && isNullText(e.buf[m.val:m.end])
-		}
-	} else {
-		st.fscratch = append(st.fscratch[:0], e.buf[o.body:]...)
-		slices.SortStableFunc(ms, func(a, b fastMember) int { return strings.Compare(a.key, b.key) })
-		e.buf = e.buf[:o.body]
-		for n, m := range ms {
-			if n+1 < len(ms) && ms[n+1].key == m.key {
-				continue // a later duplicate wins
-			}
-			if len(e.buf) > o.body {
-				e.buf = append(e.buf, ", "...)
-			}
-			seg := st.fscratch[m.start-o.body : m.end-o.body]
-			allNull = allNull && isNullText(seg[m.val-m.start:])
-			e.buf = append(e.buf, seg...)
-		}
+	st.fscratch = append(st.fscratch[:0], e.buf[start:]...)
+	n, err := st.parseDoc(b2s(st.fscratch), false)
+	if err != nil {
+		return false, false // unreachable: the text is canonical JSON
 	}
-	clear(ms)
-	st.fmembers = st.fmembers[:o.mbase]
-	return allNull
+	st.fenc.buf, st.fenc.sorted, st.fenc.sink = e.buf[:start], true, nil
+	st.fenc.srcValue(n)
+	e.buf, st.fenc.buf = st.fenc.buf, nil
+	return root && isMissingKey(wrap(n)), true
 }
-
-func isNullText(b []byte) bool { return string(b) == "null" }

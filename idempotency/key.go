@@ -234,11 +234,13 @@ type deriveState struct {
 	tmpKids  []*jnode
 	enc      encoder
 	out      []byte
-	// canonicalText's output, open containers, members and scratch.
+	// canonicalText's output, open containers, keys, scratch and encoder
+	// of unsorted objects.
 	fbuf     []byte
 	fopen    []fastOpen
-	fmembers []fastMember
+	fkeys    []byte
 	fscratch []byte
+	fenc     encoder
 	h        hash.Hash
 	sum      []byte
 }
