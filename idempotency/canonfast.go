@@ -2,8 +2,10 @@ package idempotency
 
 import (
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // wholeLimit is the largest event whose whole-event key is derived in one
@@ -34,6 +36,9 @@ type fastOpen struct {
 // whose error the slower path reports.
 func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 	e := &st.enc
+	if room := 2*len(text) + 64; cap(e.buf)-len(e.buf) < room {
+		e.buf = slices.Grow(e.buf, room)
+	}
 	open := st.fopen[:0]
 	defer func() { st.fopen, st.fkeys = open[:0], st.fkeys[:0] }()
 	i := skipWS(text, 0)
@@ -193,7 +198,7 @@ func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
 		}
 		high |= (w | (w + ones)) & (1<<(8*k) - 1)
 		if high&highs == 0 {
-			e.buf = append(e.buf, text[i:j+1]...)
+			e.copyText(text, i, j+1)
 		} else {
 			e.rawString(text[i+1 : j])
 		}
@@ -204,11 +209,26 @@ func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
 		return 0, false, false
 	}
 	if canon {
-		e.buf = append(e.buf, text[i:end]...)
+		e.copyText(text, i, end)
 	} else {
 		e.rawString(text[i+1 : end-1])
 	}
 	return end, esc, true
+}
+
+// copyText appends text[i:j]; a piece of up to 16 bytes is copied as two
+// words when the text and the buffer have room for them (canonicalText
+// makes room in the buffer), without a call to memmove.
+func (e *encoder) copyText(text string, i, j int) {
+	n := len(e.buf)
+	if j-i <= 16 && i+16 <= len(text) && n+16 <= cap(e.buf) {
+		p := unsafe.Pointer(unsafe.SliceData(e.buf))
+		*(*uint64)(unsafe.Add(p, n)) = load8(text, i)
+		*(*uint64)(unsafe.Add(p, n+8)) = load8(text, i+8)
+		e.buf = e.buf[:n+j-i]
+		return
+	}
+	e.buf = append(e.buf, text[i:j]...)
 }
 
 // keyAfter reports whether key sorts after prev, comparing first bytes
