@@ -27,6 +27,8 @@ type jcont struct{ end, next, str0, strNext int32 }
 type jstr struct {
 	start, end int32
 	esc, canon bool
+	// unesc is the unescaped content when scanUnescape made it (esc set).
+	unesc string
 }
 
 // longString is the length (quotes included) from which scan records a
@@ -222,6 +224,10 @@ func (st *deriveState) scanString(text string, i int) (int, error) {
 		}
 	}
 	start := i
+	if st.unescapeLong {
+		end, _, _, err := st.scanLongString(text, i)
+		return end, err
+	}
 	end, esc, canon, err := scanStringContent(text, i+1)
 	if err == nil && end-start >= longString {
 		st.strs = append(st.strs, jstr{start: int32(start), end: int32(end), esc: esc, canon: canon})

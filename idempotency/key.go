@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
 )
 
@@ -86,6 +87,9 @@ type Keyer struct {
 	// onePass: whole-event keys of small events are derived with
 	// canonicalText (tests turn it off to compare with the tree path).
 	onePass bool
+	// unescapeLong: an expression calls powertools_json, so long strings
+	// are unescaped while they are checked (scanUnescape).
+	unescapeLong bool
 }
 
 // NewKeyer compiles cfg's expressions and resolves its hash function.
@@ -109,6 +113,7 @@ func NewKeyer(cfg KeyConfig) (*Keyer, error) {
 		}
 	}
 	k.states.New = func() any { return &deriveState{h: k.newHash()} }
+	k.unescapeLong = strings.Contains(cfg.EventKeyJMESPath+"\x00"+cfg.PayloadValidationJMESPath, "powertools_json")
 	k.onePass = k.key == nil && k.validation == nil && cfg.Format != FormatTypeScript
 	return k, nil
 }
@@ -129,6 +134,7 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 			return d, nil
 		}
 	}
+	st.unescapeLong = k.unescapeLong
 	root, err := st.parseDoc(b2s(event), true)
 	if err != nil {
 		return Derived{}, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
@@ -241,8 +247,10 @@ type deriveState struct {
 	fkeys    []byte
 	fscratch []byte
 	fenc     encoder
-	h        hash.Hash
-	sum      []byte
+	// unescapeLong is Keyer.unescapeLong for this derivation.
+	unescapeLong bool
+	h            hash.Hash
+	sum          []byte
 }
 
 // reset releases every parsed document of the last derivation.
