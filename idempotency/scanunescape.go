@@ -20,12 +20,12 @@ const unescapeFrom = 4 << 10
 // content is canonical.
 func (st *deriveState) scanLongString(text string, i int) (end int, esc, canon bool, err error) {
 	lim := min(len(text), i+unescapeFrom)
-	end, esc, canon, err = scanStringContent(text[:lim], i+1)
-	if err == nil && end-i >= longString {
-		st.strs = append(st.strs, jstr{start: int32(i), end: int32(end), esc: esc, canon: canon})
-	}
-	if err == nil || lim == len(text) {
-		return end, esc, canon, err
+	end, esc, canon, kind, _ := scanStringAt(text[:lim], i+1)
+	if kind == nil {
+		if end-i >= longString {
+			st.strs = append(st.strs, jstr{start: int32(i), end: int32(end), esc: esc, canon: canon})
+		}
+		return end, esc, canon, nil
 	}
 	// The string goes on past lim (or is invalid there): check it whole.
 	return st.scanUnescape(text, i)
