@@ -129,12 +129,12 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 		st.reset()
 		k.states.Put(st)
 	}()
+	st.unescapeLong = k.unescapeLong
 	if k.onePass && len(event) <= wholeLimit {
 		if d, ok := k.deriveWhole(st, b2s(event)); ok {
 			return d, nil
 		}
 	}
-	st.unescapeLong = k.unescapeLong
 	root, err := st.parseDoc(b2s(event), true)
 	if err != nil {
 		return Derived{}, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
