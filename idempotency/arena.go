@@ -115,6 +115,12 @@ func (a *byteArena) alloc(n int) []byte {
 	}
 }
 
+// trim gives back the last n bytes of the last allocation.
+func (a *byteArena) trim(n int) {
+	c := a.chunks[a.cur]
+	a.chunks[a.cur] = c[:len(c)-n]
+}
+
 func (a *byteArena) reset() {
 	for i := range a.chunks {
 		a.chunks[i] = a.chunks[i][:0]

@@ -123,6 +123,9 @@ func (st *deriveState) stringNode(d *jdoc, i int, si int32) (*jnode, int, int32)
 		ls := d.strs[si]
 		n := st.nodes.alloc()
 		n.doc, n.kind, n.str, n.esc, n.canon = d, jString, s[i+1:ls.end-1], ls.esc, ls.canon
+		if ls.unesc != "" {
+			n.str, n.esc, n.canon = ls.unesc, false, false
+		}
 		return n, int(ls.end), si + 1
 	}
 	// One pass to the closing quote, eight bytes at a time: the text is

@@ -27,6 +27,8 @@ type jcont struct{ end, next, str0, strNext int32 }
 type jstr struct {
 	start, end int32
 	esc, canon bool
+	// unesc is the unescaped content when scanUnescape made it (esc set).
+	unesc string
 }
 
 // longString is the length (quotes included) from which scan records a
@@ -222,6 +224,10 @@ func (st *deriveState) scanString(text string, i int) (int, error) {
 		}
 	}
 	start := i
+	if st.unescapeLong {
+		end, _, _, err := st.scanLongString(text, i)
+		return end, err
+	}
 	end, esc, canon, err := scanStringContent(text, i+1)
 	if err == nil && end-start >= longString {
 		st.strs = append(st.strs, jstr{start: int32(start), end: int32(end), esc: esc, canon: canon})
@@ -236,6 +242,16 @@ func (st *deriveState) scanString(text string, i int) (int, error) {
 // canon may be false for a canonical string followed by non-ASCII text in
 // the same eight bytes; it is never true for one that is not canonical.
 func scanStringContent(text string, i int) (end int, esc, canon bool, err error) {
+	end, esc, canon, kind, at := scanStringAt(text, i)
+	if kind != nil {
+		return 0, false, false, jsonError(kind, at)
+	}
+	return end, esc, canon, nil
+}
+
+// scanStringAt is scanStringContent with its error unformatted: the error
+// and the offset where the text went wrong.
+func scanStringAt(text string, i int) (end int, esc, canon bool, kind error, at int) {
 	var high uint64 // high bit set in some byte: a byte >= 0x7f was seen
 	canon = true
 	for {
@@ -264,15 +280,15 @@ func scanStringContent(text string, i int) (end int, esc, canon bool, err error)
 				canon = false
 			}
 		}
-		return 0, false, false, jsonError(errJSONString, i)
+		return 0, false, false, errJSONString, i
 	found:
 		switch c := text[i]; {
 		case c == '"':
-			return i + 1, esc, canon && high&highs == 0, nil
+			return i + 1, esc, canon && high&highs == 0, nil, 0
 		case c == '\\':
 			esc = true
 			if i+1 >= len(text) {
-				return 0, false, false, jsonError(errJSONString, i)
+				return 0, false, false, errJSONString, i
 			}
 			switch text[i+1] {
 			case '"', '\\', 'b', 'f', 'n', 'r', 't':
@@ -282,15 +298,15 @@ func scanStringContent(text string, i int) (end int, esc, canon bool, err error)
 				i += 2
 			case 'u':
 				if i+6 > len(text) || !isHex4(text[i+2:i+6]) {
-					return 0, false, false, jsonError(errJSONEscape, i)
+					return 0, false, false, errJSONEscape, i
 				}
 				canon = canon && isCanonicalEscape(text[i+2:i+6])
 				i += 6
 			default:
-				return 0, false, false, jsonError(errJSONEscape, i)
+				return 0, false, false, errJSONEscape, i
 			}
 		default:
-			return 0, false, false, jsonError(errJSONControl, i)
+			return 0, false, false, errJSONControl, i
 		}
 	}
 }

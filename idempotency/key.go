@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"strings"
 	"sync"
 )
 
@@ -83,6 +84,12 @@ type Keyer struct {
 	validation *expression
 	newHash    func() hash.Hash
 	states     sync.Pool
+	// onePass: whole-event keys of small events are derived with
+	// canonicalText (tests turn it off to compare with the tree path).
+	onePass bool
+	// unescapeLong: an expression calls powertools_json, so long strings
+	// are unescaped while they are checked (scanUnescape).
+	unescapeLong bool
 }
 
 // NewKeyer compiles cfg's expressions and resolves its hash function.
@@ -106,6 +113,8 @@ func NewKeyer(cfg KeyConfig) (*Keyer, error) {
 		}
 	}
 	k.states.New = func() any { return &deriveState{h: k.newHash()} }
+	k.unescapeLong = strings.Contains(cfg.EventKeyJMESPath+"\x00"+cfg.PayloadValidationJMESPath, "powertools_json")
+	k.onePass = k.key == nil && k.validation == nil && cfg.Format != FormatTypeScript
 	return k, nil
 }
 
@@ -120,6 +129,12 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 		st.reset()
 		k.states.Put(st)
 	}()
+	st.unescapeLong = k.unescapeLong
+	if k.onePass && len(event) <= wholeLimit {
+		if d, ok := k.deriveWhole(st, b2s(event)); ok {
+			return d, nil
+		}
+	}
 	root, err := st.parseDoc(b2s(event), true)
 	if err != nil {
 		return Derived{}, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
@@ -225,8 +240,17 @@ type deriveState struct {
 	tmpKids  []*jnode
 	enc      encoder
 	out      []byte
-	h        hash.Hash
-	sum      []byte
+	// canonicalText's output, open containers, keys, scratch and encoder
+	// of unsorted objects.
+	fbuf     []byte
+	fopen    []fastOpen
+	fkeys    []byte
+	fscratch []byte
+	fenc     encoder
+	// unescapeLong is Keyer.unescapeLong for this derivation.
+	unescapeLong bool
+	h            hash.Hash
+	sum          []byte
 }
 
 // reset releases every parsed document of the last derivation.
@@ -250,4 +274,28 @@ func (st *deriveState) digest(prefix string, v value) (string, error) {
 	st.out = append(st.out[:0], prefix...)
 	st.out = hex.AppendEncode(st.out, st.sum)
 	return string(st.out), nil
+}
+
+// deriveWhole derives the whole-event key of a valid event in one pass
+// (canonicalText); ok is false when the event is invalid, for the tree
+// path to report why.
+func (k *Keyer) deriveWhole(st *deriveState, event string) (d Derived, ok bool) {
+	text, err := eventText(event)
+	if err != nil {
+		return Derived{}, false
+	}
+	st.enc.buf, st.enc.sink = st.fbuf[:0], nil
+	d.MissingKey, ok = st.canonicalText(text)
+	canon := st.enc.buf
+	st.fbuf, st.enc.buf = canon[:0], nil
+	if !ok {
+		return Derived{}, false
+	}
+	st.h.Reset()
+	st.h.Write(canon)
+	st.sum = st.h.Sum(st.sum[:0])
+	st.out = append(append(st.out[:0], k.cfg.KeyPrefix...), '#')
+	st.out = hex.AppendEncode(st.out, st.sum)
+	d.Key = string(st.out)
+	return d, true
 }

@@ -25,13 +25,9 @@ import (
 // limited to maxDepth (300) levels.
 func (st *deriveState) parseDoc(data string, event bool) (*jnode, error) {
 	if event {
-		if !utf8.ValidString(data) {
-			return nil, errors.New("event is not valid UTF-8")
-		}
-		if strings.HasPrefix(data, "\xef\xbb\xbf") {
-			data = data[3:]
-		} else if strings.HasPrefix(data, "\u00ef\u00bb\u00bf") {
-			data = data[6:]
+		var err error
+		if data, err = eventText(data); err != nil {
+			return nil, err
 		}
 	}
 	conts, strs, err := st.scan(data)
@@ -39,6 +35,20 @@ func (st *deriveState) parseDoc(data string, event bool) (*jnode, error) {
 		return nil, err
 	}
 	return st.root(&jdoc{text: data, conts: conts, strs: strs, st: st}), nil
+}
+
+// eventText checks that raw event bytes are UTF-8 and skips a leading byte
+// order mark or its Latin-1 mojibake, as simplejson does.
+func eventText(data string) (string, error) {
+	if !utf8.ValidString(data) {
+		return "", errors.New("event is not valid UTF-8")
+	}
+	if strings.HasPrefix(data, "\xef\xbb\xbf") {
+		data = data[3:]
+	} else if strings.HasPrefix(data, "\u00ef\u00bb\u00bf") {
+		data = data[6:]
+	}
+	return data, nil
 }
 
 // errorf wraps err as an invalid event error.

@@ -1,0 +1,273 @@
+package idempotency
+
+import (
+	"math/bits"
+	"slices"
+	"strconv"
+	"strings"
+	"unsafe"
+)
+
+// wholeLimit is the largest event whose whole-event key is derived in one
+// pass (canonicalText): its canonical text is kept whole in memory before
+// it is hashed. Larger events go through the tree and the streaming encoder.
+const wholeLimit = 64 << 10
+
+// fastOpen is a container open in canonicalText. It holds no pointer, so
+// that pushing it is a plain store.
+type fastOpen struct {
+	// body is the output offset just past the opening bracket.
+	body int
+	// ks and ke locate the last key of an object: in the text, or in
+	// deriveState.fkeys (unescaped) when esc.
+	ks, ke   int32
+	obj, esc bool
+	// sorted: the keys so far are strictly increasing (no reordering nor
+	// duplicate to resolve); allNull: every value so far is null.
+	sorted, allNull bool
+}
+
+// canonicalText validates text exactly as scan does and appends its
+// canonical JSON (what encoder.hashCanonical writes for the parsed text) to
+// st.enc.buf, in one pass: members are written in source order, and an
+// object whose keys are not strictly increasing is sorted (and its
+// duplicates resolved) when it closes, by the tree path (sortObject).
+// missing is isMissingKey of the value. ok is false for an invalid text,
+// whose error the slower path reports.
+func (st *deriveState) canonicalText(text string) (missing, ok bool) {
+	e := &st.enc
+	if room := 2*len(text) + 64; cap(e.buf)-len(e.buf) < room {
+		e.buf = slices.Grow(e.buf, room)
+	}
+	open := st.fopen[:0]
+	defer func() { st.fopen, st.fkeys = open[:0], st.fkeys[:0] }()
+	i := skipWS(text, 0)
+	isNull := false // the last value written is null
+	for {
+		// A value at i.
+		if len(open) >= maxDepth || i >= len(text) {
+			return false, false
+		}
+		isNull = false
+		switch c := text[i]; c {
+		case '{', '[':
+			obj := c == '{'
+			e.buf = append(e.buf, c)
+			i = skipWS(text, i+1)
+			if i < len(text) && (obj && text[i] == '}' || !obj && text[i] == ']') {
+				e.buf = append(e.buf, text[i])
+				i++
+				missing = true // an empty container is missing
+				break
+			}
+			open = append(open, fastOpen{obj: obj, body: len(e.buf), ke: -1, sorted: true, allNull: true})
+			if obj {
+				if i, ok = st.fastKey(text, i, &open[len(open)-1]); !ok {
+					return false, false
+				}
+			}
+			continue
+		case '"':
+			j, _, ok := st.fastString(text, i)
+			if !ok {
+				return false, false
+			}
+			missing = j == i+2
+			i = j
+		case 't', 'f', 'n':
+			lit := "null"
+			if c == 't' {
+				lit = "true"
+			} else if c == 'f' {
+				lit = "false"
+			}
+			if !strings.HasPrefix(text[i:], lit) {
+				return false, false
+			}
+			e.buf = append(e.buf, lit...)
+			i += len(lit)
+			isNull, missing = c == 'n', c == 'n'
+		default:
+			j, err := scanNumber(text, i)
+			if err != nil {
+				return false, false
+			}
+			e.fastNumber(text[i:j])
+			i, missing = j, false
+		}
+		// After a value.
+		for {
+			i = skipWS(text, i)
+			if len(open) == 0 {
+				return missing, i == len(text)
+			}
+			if i >= len(text) {
+				return false, false
+			}
+			top := &open[len(open)-1]
+			if !isNull {
+				top.allNull = false
+			}
+			c := text[i]
+			if c == ',' {
+				e.buf = append(e.buf, ", "...)
+				i = skipWS(text, i+1)
+				if top.obj {
+					if i, ok = st.fastKey(text, i, top); !ok {
+						return false, false
+					}
+				}
+				break // the next value
+			}
+			if top.obj && c != '}' || !top.obj && c != ']' {
+				return false, false
+			}
+			e.buf = append(e.buf, c)
+			missing = top.allNull
+			if !top.sorted {
+				if missing, ok = st.sortObject(top.body-1, len(open) == 1); !ok {
+					return false, false
+				}
+			}
+			open = open[:len(open)-1]
+			i++
+			isNull = false
+		}
+	}
+}
+
+// fastKey checks and writes the key at i and its colon, compares it with
+// the last key of o, and returns the offset of its value.
+func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
+	e := &st.enc
+	if i >= len(text) || text[i] != '"' {
+		return 0, false
+	}
+	j, esc, ok := st.fastString(text, i)
+	if !ok {
+		return 0, false
+	}
+	if o.sorted {
+		ks, ke := int32(i+1), int32(j-1)
+		key := text[ks:ke]
+		if esc {
+			ks = int32(len(st.fkeys))
+			st.fkeys = append(st.fkeys, st.unescape(key)...)
+			ke = int32(len(st.fkeys))
+			key = b2s(st.fkeys[ks:ke])
+		}
+		if o.ke >= 0 {
+			var prev string
+			if o.esc {
+				prev = b2s(st.fkeys[o.ks:o.ke])
+			} else {
+				prev = text[o.ks:o.ke]
+			}
+			o.sorted = keyAfter(key, prev)
+		}
+		o.ks, o.ke, o.esc = ks, ke, esc
+	}
+	i = skipWS(text, j)
+	if i >= len(text) || text[i] != ':' {
+		return 0, false
+	}
+	e.buf = append(e.buf, ": "...)
+	return skipWS(text, i+1), true
+}
+
+// fastString checks the string whose opening quote is at i, writes it, and
+// returns the offset just past its closing quote and whether it holds
+// escapes.
+func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
+	e := &st.enc
+	// A string without escapes ends at the first special byte (see
+	// special), found eight bytes at a time; it is its own canonical form
+	// when it is printable ASCII (w|(w+ones) flags the bytes >= 0x7f, and
+	// maybe a byte after a 0xff, which only sends it to rawString).
+	var high uint64
+	for j := i + 1; j+8 <= len(text); j += 8 {
+		w := load8(text, j)
+		m := special(w)
+		if m == 0 {
+			high |= w | (w + ones)
+			continue
+		}
+		k := bits.TrailingZeros64(m) >> 3
+		if j += k; text[j] != '"' {
+			break // an escape or a control character
+		}
+		high |= (w | (w + ones)) & (1<<(8*k) - 1)
+		if high&highs == 0 {
+			e.copyText(text, i, j+1)
+		} else {
+			e.rawString(text[i+1 : j])
+		}
+		return j + 1, false, true
+	}
+	end, esc, canon, err := scanStringContent(text, i+1)
+	if err != nil {
+		return 0, false, false
+	}
+	if canon {
+		e.copyText(text, i, end)
+	} else {
+		e.rawString(text[i+1 : end-1])
+	}
+	return end, esc, true
+}
+
+// copyText appends text[i:j]; a piece of up to 16 bytes is copied as two
+// words when the text and the buffer have room for them (canonicalText
+// makes room in the buffer), without a call to memmove.
+func (e *encoder) copyText(text string, i, j int) {
+	n := len(e.buf)
+	if j-i <= 16 && i+16 <= len(text) && n+16 <= cap(e.buf) {
+		p := unsafe.Pointer(unsafe.SliceData(e.buf))
+		*(*uint64)(unsafe.Add(p, n)) = load8(text, i)
+		*(*uint64)(unsafe.Add(p, n+8)) = load8(text, i+8)
+		e.buf = e.buf[:n+j-i]
+		return
+	}
+	e.buf = append(e.buf, text[i:j]...)
+}
+
+// keyAfter reports whether key sorts after prev, comparing first bytes
+// inline (the usual answer).
+func keyAfter(key, prev string) bool {
+	if len(key) > 0 && len(prev) > 0 && key[0] != prev[0] {
+		return key[0] > prev[0]
+	}
+	return key > prev
+}
+
+// fastNumber writes valid number text as srcNumber does.
+func (e *encoder) fastNumber(text string) {
+	if isIntText(text) {
+		if text == "-0" {
+			text = "0"
+		}
+		e.buf = append(e.buf, text...)
+		return
+	}
+	f, _ := strconv.ParseFloat(text, 64)
+	e.buf = appendPyFloat(e.buf, f)
+}
+
+// sortObject rewrites the (canonical, closed) text of an object that
+// starts at output offset start with its keys sorted and, for duplicate
+// keys, the last value kept, by parsing it and encoding the tree as the
+// tree path does; the text of its values is canonical already, and
+// encoding canonical text gives the same text. It returns isMissingKey of
+// the object when root is set.
+func (st *deriveState) sortObject(start int, root bool) (missing, ok bool) {
+	e := &st.enc
+	st.fscratch = append(st.fscratch[:0], e.buf[start:]...)
+	n, err := st.parseDoc(b2s(st.fscratch), false)
+	if err != nil {
+		return false, false // unreachable: the text is canonical JSON
+	}
+	st.fenc.buf, st.fenc.sorted, st.fenc.sink = e.buf[:start], true, nil
+	st.fenc.srcValue(n)
+	e.buf, st.fenc.buf = st.fenc.buf, nil
+	return root && isMissingKey(wrap(n)), true
+}

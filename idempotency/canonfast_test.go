@@ -1,0 +1,94 @@
+package idempotency
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// onePassSeeds are events that exercise canonicalText's paths: unsorted and
+// duplicate keys (at every level), escapes in keys and values, non-ASCII
+// and lone surrogates, numbers re-rendered, empty and all-null containers,
+// byte order marks, and invalid texts.
+var onePassSeeds = []string{
+	`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":null,"a":1}`, `{"a":1,"a":null}`, `{"z":{"y":1,"x":[3,{"b":0,"a":0}]},"a":[]}`,
+	`{"b":{"d":1,"c":2,"c":3},"a":{"a":null,"a":null}}`, `{"\u0062":1,"a":2,"\u00e9":3,"é":4,"\ud800":5,"\ud83d\ude00":6,"\ufffd":7}`,
+	`["caf\u00e9","\/","\u001f","\u007f","\u00E9","\"\\\b\f\n\r\t","héllo","\ud800x","\udc00\ud800"]`,
+	`[1.0,-0,-0.0,1e400,1E2,0.1,123456789012345678901234567890,1.5e-7,-1e-400,2e0]`,
+	`null`, `true`, `false`, `""`, `"x"`, `0`, `{}`, `[]`, `[null]`, `[null,[]]`, `[null,null,1]`, `{"a":[]}`,
+	` { "a" : [ 1 , 2 ] , "b" : { } } `, "\xef\xbb\xbf{\"a\":1}", "\u00ef\u00bb\u00bf{\"a\":1}",
+	`{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":1}x`, `[01]`, `[1.]`, `"\x"`, "\"\x01\"", `[tru]`, `{"a":nul}`, ``, ` `, `[`, `{"a":`,
+	`"abcdefg"`, `"abcdefgh"`, "\"caf\xc3\xa9\"", "\"\x7f\"", `{"abcdefg":"abcdefgh"}`, "\xff", strings.Repeat("[", 301) + strings.Repeat("]", 301),
+	strings.Repeat("[", 300) + strings.Repeat("]", 300), `{"requestContext":{"b":"` + strings.Repeat("é\\u00e9x", 20) + `","a":1}}`,
+}
+
+// FuzzWholeOnePass checks that whole-event keys derived in one pass
+// (canonicalText) are exactly those of the tree path: same key, same
+// missing-key answer, and an error in both or neither.
+func FuzzWholeOnePass(f *testing.F) {
+	for _, s := range onePassSeeds {
+		f.Add([]byte(s), uint8(0))
+	}
+	for _, c := range loadGolden(f) {
+		f.Add(c.event(f), uint8(1))
+	}
+	var fast, slow [2]*Keyer
+	for i, h := range []string{"", "sha256"} {
+		var err error
+		if fast[i], err = NewKeyer(KeyConfig{KeyPrefix: "p", HashFunction: h}); err != nil {
+			f.Fatal(err)
+		}
+		if slow[i], err = NewKeyer(KeyConfig{KeyPrefix: "p", HashFunction: h}); err != nil {
+			f.Fatal(err)
+		}
+		if !fast[i].onePass {
+			f.Fatal("whole-event keys are not derived in one pass")
+		}
+		slow[i].onePass = false
+	}
+	f.Fuzz(func(t *testing.T, event []byte, which uint8) {
+		checkOnePass(t, fast[which%2], slow[which%2], event)
+	})
+}
+
+func checkOnePass(t *testing.T, fast, slow *Keyer, event []byte) {
+	t.Helper()
+	got, gerr := fast.Derive(event)
+	want, werr := slow.Derive(event)
+	if (gerr == nil) != (werr == nil) || got != want {
+		t.Fatalf("event %q: one pass gives %+v (%v), tree path %+v (%v)", event, got, gerr, want, werr)
+	}
+	if gerr != nil && !errors.Is(gerr, ErrInvalidEvent) {
+		t.Fatalf("event %q: error %v does not wrap ErrInvalidEvent", event, gerr)
+	}
+}
+
+// TestWholeOnePass runs the seeds and checks that the one pass is taken
+// for valid events up to wholeLimit.
+func TestWholeOnePass(t *testing.T) {
+	fast, err := NewKeyer(KeyConfig{KeyPrefix: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, _ := NewKeyer(KeyConfig{KeyPrefix: "p"})
+	slow.onePass = false
+	for _, s := range onePassSeeds {
+		checkOnePass(t, fast, slow, []byte(s))
+	}
+	big := `{"b":"` + strings.Repeat("x", wholeLimit) + `","a":1}`
+	checkOnePass(t, fast, slow, []byte(big))
+	st := fast.states.Get().(*deriveState)
+	defer fast.states.Put(st)
+	st.enc.buf = nil
+	missing, ok := st.canonicalText(`{"b":[1,{"d":2.50,"c":"\u00e9","c":"x"}],"a":null}`)
+	want := `{"a": null, "b": [1, {"c": "x", "d": 2.5}]}`
+	if got := string(st.enc.buf); !ok || missing || got != want {
+		t.Fatalf("canonical text %q (ok %v, missing %v), want %q", got, ok, missing, want)
+	}
+	st.enc.buf = nil
+	for _, cfg := range []KeyConfig{{EventKeyJMESPath: "a"}, {PayloadValidationJMESPath: "a"}, {Format: FormatTypeScript}} {
+		if k, _ := NewKeyer(cfg); k.onePass {
+			t.Errorf("%+v: one pass used", cfg)
+		}
+	}
+}

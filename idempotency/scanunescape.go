@@ -1,0 +1,123 @@
+package idempotency
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"unicode/utf8"
+)
+
+// unescapeFrom is the length (quotes included) from which scanString, when
+// deriveState.unescapeLong is set, unescapes a string while it checks it
+// (scanUnescape): a long JSON document in a string, such as an API Gateway
+// body given to powertools_json, is then checked and unescaped in one pass
+// instead of two. Shorter strings are checked alone, as without the flag.
+const unescapeFrom = 4 << 10
+
+// scanLongString checks the string whose opening quote is at i, as
+// scanStringContent does; a string of unescapeFrom bytes or more that
+// holds escapes is unescaped too (jstr.unesc). It returns the offset just
+// past the closing quote, whether there were escapes and whether the
+// content is canonical.
+func (st *deriveState) scanLongString(text string, i int) (end int, esc, canon bool, err error) {
+	lim := min(len(text), i+unescapeFrom)
+	end, esc, canon, kind, _ := scanStringAt(text[:lim], i+1)
+	if kind == nil {
+		if end-i >= longString {
+			st.strs = append(st.strs, jstr{start: int32(i), end: int32(end), esc: esc, canon: canon})
+		}
+		return end, esc, canon, nil
+	}
+	// The string goes on past lim (or is invalid there): check it whole.
+	return st.scanUnescape(text, i)
+}
+
+// scanUnescape checks the string whose opening quote is at i, with
+// scanStringContent's rules and errors, and unescapes its content into the
+// byte arena as deriveState.unescape does. It records the string in st.strs
+// with its unescaped content when it holds escapes.
+func (st *deriveState) scanUnescape(text string, i int) (end int, esc, canon bool, err error) {
+	out := st.bytes.alloc(len(text) - i + 8) // room for a whole word past the content
+	n, j := 0, i+1
+	defer func() {
+		if err != nil || !esc {
+			n = 0
+		}
+		st.bytes.trim(len(out) - n) // keep only an unescaped content recorded
+	}()
+	var high uint64
+	canon = true
+	for {
+		for j+8 <= len(text) {
+			w := load8(text, j)
+			binary.LittleEndian.PutUint64(out[n:], w)
+			if m := special(w); m != 0 {
+				high |= w | (w + ones)
+				k := bits.TrailingZeros64(m) >> 3
+				n, j = n+k, j+k
+				goto found
+			}
+			high |= w | (w + ones)
+			n, j = n+8, j+8
+		}
+		for ; j < len(text) && !needsCheck[text[j]]; j++ {
+			if text[j] >= 0x7f {
+				canon = false
+			}
+			out[n] = text[j]
+			n++
+		}
+		if j == len(text) {
+			return 0, false, false, jsonError(errJSONString, j)
+		}
+	found:
+		switch c := text[j]; {
+		case c == '"':
+			end, canon = j+1, canon && high&highs == 0
+			if esc {
+				st.strs = append(st.strs, jstr{start: int32(i), end: int32(end), esc: esc, canon: canon, unesc: b2s(out[:n])})
+			} else if end-i >= longString {
+				st.strs = append(st.strs, jstr{start: int32(i), end: int32(end), canon: canon})
+			}
+			return end, esc, canon, nil
+		case c != '\\':
+			return 0, false, false, jsonError(errJSONControl, j)
+		case j+1 >= len(text):
+			return 0, false, false, jsonError(errJSONString, j)
+		}
+		esc = true
+		switch c := text[j+1]; c {
+		case '"', '\\', '/':
+			canon = canon && c != '/'
+			out[n] = c
+			n, j = n+1, j+2
+		case 'b', 'f', 'n', 'r', 't':
+			out[n] = shortEscapes[c]
+			n, j = n+1, j+2
+		case 'u':
+			if j+6 > len(text) || !isHex4(text[j+2:j+6]) {
+				return 0, false, false, jsonError(errJSONEscape, j)
+			}
+			canon = canon && isCanonicalEscape(text[j+2:j+6])
+			r := hex4(text[j+2 : j+6])
+			j += 6
+			if r >= 0xD800 && r <= 0xDBFF && j+6 <= len(text) && text[j] == '\\' && text[j+1] == 'u' && isHex4(text[j+2:j+6]) {
+				if lo := hex4(text[j+2 : j+6]); lo >= 0xDC00 && lo <= 0xDFFF {
+					canon = canon && isCanonicalEscape(text[j+2:j+6])
+					r = 0x10000 + (r-0xD800)<<10 + (lo - 0xDC00)
+					j += 6
+				}
+			}
+			if r >= 0xD800 && r <= 0xDFFF {
+				out[n], out[n+1], out[n+2] = 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
+				n += 3
+			} else {
+				n += utf8.EncodeRune(out[n:], r)
+			}
+		default:
+			return 0, false, false, jsonError(errJSONEscape, j)
+		}
+	}
+}
+
+// shortEscapes maps the letter of a one-letter escape to its byte.
+var shortEscapes = [256]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
