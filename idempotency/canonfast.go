@@ -21,17 +21,28 @@ type fastOpen struct {
 	// ks and ke locate the last key of an object: in the text, or in
 	// deriveState.fkeys (unescaped) when esc.
 	ks, ke   int32
+	// m0 is the index in deriveState.fmembers of an object's first member.
+	m0       int32
 	obj, esc bool
 	// sorted: the keys so far are strictly increasing (no reordering nor
 	// duplicate to resolve); allNull: every value so far is null.
 	sorted, allNull bool
 }
 
+// fmember is a member of an object open in canonicalText: where its
+// canonical text starts in the output, and its key (as in fastOpen).
+type fmember struct {
+	out    int32
+	ks, ke int32
+	esc    bool
+}
+
 // canonicalText validates text exactly as scan does and appends its
 // canonical JSON (what encoder.hashCanonical writes for the parsed text) to
 // st.enc.buf, in one pass: members are written in source order, and an
-// object whose keys are not strictly increasing is sorted (and its
-// duplicates resolved) when it closes, by the tree path (sortObject).
+// object whose keys are not strictly increasing has its members' canonical
+// text reordered when it closes (sortMembers); one with duplicate keys is
+// rewritten by the tree path (sortObject), which resolves them.
 // missing is isMissingKey of the value. ok is false for an invalid text,
 // whose error the slower path reports.
 func (st *deriveState) canonicalText(text string) (missing, ok bool) {
@@ -40,7 +51,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 		e.buf = slices.Grow(e.buf, room)
 	}
 	open := st.fopen[:0]
-	defer func() { st.fopen, st.fkeys = open[:0], st.fkeys[:0] }()
+	defer func() { st.fopen, st.fkeys, st.fmembers = open[:0], st.fkeys[:0], st.fmembers[:0] }()
 	i := skipWS(text, 0)
 	isNull := false // the last value written is null
 	for {
@@ -60,7 +71,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 				missing = true // an empty container is missing
 				break
 			}
-			open = append(open, fastOpen{obj: obj, body: len(e.buf), ke: -1, sorted: true, allNull: true})
+			open = append(open, fastOpen{obj: obj, body: len(e.buf), ke: -1, sorted: true, allNull: true, m0: int32(len(st.fmembers))})
 			if obj {
 				if i, ok = st.fastKey(text, i, &open[len(open)-1]); !ok {
 					return false, false
@@ -124,10 +135,13 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 			}
 			e.buf = append(e.buf, c)
 			missing = top.allNull
-			if !top.sorted {
+			if !top.sorted && !st.sortMembers(text, top) {
 				if missing, ok = st.sortObject(top.body-1, len(open) == 1); !ok {
 					return false, false
 				}
+			}
+			if top.obj {
+				st.fmembers = st.fmembers[:top.m0]
 			}
 			open = open[:len(open)-1]
 			i++
@@ -143,36 +157,38 @@ func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 	if i >= len(text) || text[i] != '"' {
 		return 0, false
 	}
+	out := len(e.buf)
 	j, esc, ok := st.fastString(text, i)
 	if !ok {
 		return 0, false
 	}
-	if o.sorted {
-		ks, ke := int32(i+1), int32(j-1)
-		key := text[ks:ke]
-		if esc {
-			ks = int32(len(st.fkeys))
-			st.fkeys = append(st.fkeys, st.unescape(key)...)
-			ke = int32(len(st.fkeys))
-			key = b2s(st.fkeys[ks:ke])
-		}
-		if o.ke >= 0 {
-			var prev string
-			if o.esc {
-				prev = b2s(st.fkeys[o.ks:o.ke])
-			} else {
-				prev = text[o.ks:o.ke]
-			}
-			o.sorted = keyAfter(key, prev)
-		}
-		o.ks, o.ke, o.esc = ks, ke, esc
+	ks, ke := int32(i+1), int32(j-1)
+	key := text[ks:ke]
+	if esc {
+		ks = int32(len(st.fkeys))
+		st.fkeys = append(st.fkeys, st.unescape(key)...)
+		ke = int32(len(st.fkeys))
+		key = b2s(st.fkeys[ks:ke])
 	}
+	st.fmembers = append(st.fmembers, fmember{out: int32(out), ks: ks, ke: ke, esc: esc})
+	if o.sorted && o.ke >= 0 {
+		o.sorted = keyAfter(key, st.fkey(text, o.ks, o.ke, o.esc))
+	}
+	o.ks, o.ke, o.esc = ks, ke, esc
 	i = skipWS(text, j)
 	if i >= len(text) || text[i] != ':' {
 		return 0, false
 	}
 	e.buf = append(e.buf, ": "...)
 	return skipWS(text, i+1), true
+}
+
+// fkey returns a key recorded by fastKey.
+func (st *deriveState) fkey(text string, ks, ke int32, esc bool) string {
+	if esc {
+		return b2s(st.fkeys[ks:ke])
+	}
+	return text[ks:ke]
 }
 
 // fastString checks the string whose opening quote is at i, writes it, and

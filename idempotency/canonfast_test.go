@@ -20,6 +20,11 @@ var onePassSeeds = []string{
 	`{"a":1,}`, `[1,]`, `{"a" 1}`, `{"a":1}x`, `[01]`, `[1.]`, `"\x"`, "\"\x01\"", `[tru]`, `{"a":nul}`, ``, ` `, `[`, `{"a":`,
 	`"abcdefg"`, `"abcdefgh"`, "\"caf\xc3\xa9\"", "\"\x7f\"", `{"abcdefg":"abcdefgh"}`, "\xff", strings.Repeat("[", 301) + strings.Repeat("]", 301),
 	strings.Repeat("[", 300) + strings.Repeat("]", 300), `{"requestContext":{"b":"` + strings.Repeat("é\\u00e9x", 20) + `","a":1}}`,
+	// Unsorted objects (reordered in place by sortMembers), nested, with
+	// escaped keys, all-null values, and duplicates (the tree path).
+	`{"b":1,"a":{"d":[1,{"z":null,"y":2}],"c":"x"}}`, `{"b":null,"a":null}`, `{"\u0062":1,"a":2}`, `{"b":1,"a":2,"b":3}`,
+	`{"é":1,"e":2,"\ud83d\ude00":3,"\uffff":4,"\ud800":5}`, `{ "c" : [ ] , "b" : { } , "a" : "" }`, `[{"b":1,"a":2},{"d":3,"c":4}]`,
+	`{"b":{"y":1,"x":2},"a":{"y":1,"x":2,"x":3}}`, `{"aa":1,"a":2,"ab":3,"":4}`,
 }
 
 // FuzzWholeOnePass checks that whole-event keys derived in one pass

@@ -247,6 +247,8 @@ type deriveState struct {
 	fkeys    []byte
 	fscratch []byte
 	fenc     encoder
+	fmembers []fmember
+	forder   []fsorted
 	// unescapeLong is Keyer.unescapeLong for this derivation.
 	unescapeLong bool
 	h            hash.Hash
