@@ -20,7 +20,7 @@ type fastOpen struct {
 	body int
 	// ks and ke locate the last key of an object: in the text, or in
 	// deriveState.fkeys (unescaped) when esc.
-	ks, ke   int32
+	ks, ke int32
 	// m0 is the index in deriveState.fmembers of an object's first member.
 	m0       int32
 	obj, esc bool
