@@ -1,10 +1,15 @@
 package batch_test
 
 import (
+	"context"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/idemproxy/idemproxy/batch"
+	"github.com/idemproxy/idemproxy/idempotency"
 	"github.com/idemproxy/idemproxy/runtimeproxy"
 	"github.com/idemproxy/idemproxy/store"
 	"github.com/idemproxy/idemproxy/store/memory"
@@ -178,5 +183,57 @@ func TestSQSFIFOIsOrdered(t *testing.T) {
 	}
 	if out := f.respond(inv, ""); out != failures("b", "c") {
 		t.Fatalf("FIFO answer %s", out)
+	}
+}
+
+// With IDEMPOTENCY_IN_PROGRESS=wait, a batch whose records are in progress
+// elsewhere waits for them (each record's claim polls, concurrently): the
+// records the first delivery completes meanwhile are removed like any
+// completed record, the released ones run here, and the handler sees only
+// those.
+func TestWaitModeWaitsForRecordsInProgress(t *testing.T) {
+	st := memory.New()
+	key := idempotency.KeyConfig{EventKeyJMESPath: batch.SQS.DefaultRecordKeyJMESPath(), HashFunction: "md5", KeyPrefix: prefix}
+	var f *fixture
+	var first *runtimeproxy.Invocation
+	var once sync.Once
+	var slept atomic.Int32
+	sleep := func(ctx context.Context, d time.Duration) error {
+		slept.Add(1)
+		// The first delivery finishes while the duplicate waits: a is
+		// done, b failed (released).
+		once.Do(func() { f.respond(first, failures("b")) })
+		return nil
+	}
+	core, err := idempotency.New(idempotency.Config{ExpiresAfter: time.Hour, Key: key, InProgress: idempotency.InProgressWait}, st,
+		idempotency.WithSleep(sleep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, err := batch.New(batch.Options{Core: core, Source: batch.SQS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyer, _ := idempotency.NewKeyer(key)
+	f = &fixture{t: t, st: st, ic: ic, keyer: keyer}
+	var d runtimeproxy.Decision
+	first, d = f.invoke(sqsEvent(queue, "a", "b"))
+	if got := f.handed(first, d); !slices.Equal(got, []string{"a", "b"}) {
+		t.Fatalf("first batch handed %v", got)
+	}
+	second, d := f.invoke(sqsEvent(queue, "b", "a", "c"))
+	if got := f.handed(second, d); !slices.Equal(got, []string{"b", "c"}) {
+		t.Fatalf("duplicate batch handed %v, want b (released while it waited) and c", got)
+	}
+	if slept.Load() == 0 {
+		t.Fatal("the duplicate batch did not wait")
+	}
+	if out := f.respond(second, `{}`); out != failures() {
+		t.Fatalf("duplicate batch answer %s", out)
+	}
+	for _, id := range []string{"a", "b", "c"} {
+		if s := f.status("messageId", id); s != store.StatusCompleted {
+			t.Fatalf("%s is %q, want COMPLETED", id, s)
+		}
 	}
 }
