@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,13 +20,16 @@ type KeyCase struct {
 
 // KeyRow is a KeyCase's result.
 type KeyRow struct {
-	Event       string        `json:"event"`
-	Config      string        `json:"config"`
-	Size        int           `json:"size"`
-	PerOp       time.Duration `json:"per_op"`
-	AllocsPerOp int64         `json:"allocs_per_op"`
-	BytesPerOp  int64         `json:"bytes_per_op"`
-	Iterations  int           `json:"iterations"`
+	Event  string `json:"event"`
+	Config string `json:"config"`
+	Size   int    `json:"size"`
+	// PerOp is the median of Runs.
+	PerOp time.Duration `json:"per_op"`
+	// Runs are the per-key times of the repeated measurements.
+	Runs        []time.Duration `json:"runs,omitempty"`
+	AllocsPerOp int64           `json:"allocs_per_op"`
+	BytesPerOp  int64           `json:"bytes_per_op"`
+	Iterations  int             `json:"iterations"`
 }
 
 // keyConfigs are the configurations measured, by name.
@@ -76,13 +80,32 @@ func (c KeyCase) Run(b *testing.B) {
 	}
 }
 
-// RunKeys benchmarks every case with testing.Benchmark.
-func RunKeys(cases []KeyCase) []KeyRow {
-	rows := make([]KeyRow, 0, len(cases))
-	for _, c := range cases {
-		r := testing.Benchmark(c.Run)
-		rows = append(rows, KeyRow{Event: c.Event, Config: c.Config, Size: len(c.Bytes),
-			PerOp: time.Duration(r.NsPerOp()), AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp(), Iterations: r.N})
+// KeyRepeats is how many times RunKeys measures each case: one
+// testing.Benchmark takes about a second, and a VM's speed drifts over
+// seconds, so each case is measured several times, interleaved with the
+// others, and the median is reported with the range.
+const KeyRepeats = 5
+
+// RunKeys benchmarks every case with testing.Benchmark, repeats times
+// (interleaved), and reports each one's median.
+func RunKeys(cases []KeyCase, repeats int) []KeyRow {
+	repeats = max(repeats, 1)
+	rows := make([]KeyRow, len(cases))
+	for rep := range repeats {
+		for i, c := range cases {
+			r := testing.Benchmark(c.Run)
+			row := &rows[i]
+			if rep == 0 {
+				*row = KeyRow{Event: c.Event, Config: c.Config, Size: len(c.Bytes),
+					AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp()}
+			}
+			row.Runs = append(row.Runs, time.Duration(r.NsPerOp()))
+			row.Iterations += r.N
+		}
+	}
+	for i := range rows {
+		sorted := slices.Sorted(slices.Values(rows[i].Runs))
+		rows[i].PerOp = sorted[len(sorted)/2]
 	}
 	return rows
 }

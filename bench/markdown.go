@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,10 +55,17 @@ func (r *Report) WriteMarkdown(w io.Writer, notes, chart string) error {
 	writeSystem(&b, r)
 	if len(r.Keys) > 0 {
 		b.WriteString("## Key extraction and hashing\n\n`go test -run '^$' -bench Key ./bench/` measures the same cases. " +
-			"Derive parses the event, evaluates the JMESPath expression and hashes the canonical JSON of the selection (md5).\n\n" +
-			"| event | configuration | bytes | per key | MB/s | allocs/op | bytes/op |\n|---|---|---|---|---|---|---|\n")
+			"Derive parses the event, evaluates the JMESPath expression and hashes the canonical JSON of the selection (md5). " +
+			"The 1.4 KB event is API Gateway's, with its keys in API Gateway's order (not sorted). Each case is measured " +
+			"several times (`testing.Benchmark`, about a second each), interleaved with the others; \"per key\" is the median, " +
+			"next to the fastest and slowest run.\n\n" +
+			"| event | configuration | bytes | per key | runs (min - max) | MB/s | allocs/op | bytes/op |\n|---|---|---|---|---|---|---|---|\n")
 		for _, k := range r.Keys {
-			fmt.Fprintf(&b, "| %s | %s | %d | %s | %.0f | %d | %d |\n", k.Event, k.Config, k.Size, perOp(k.PerOp),
+			spread := ""
+			if len(k.Runs) > 1 {
+				spread = fmt.Sprintf("%d: %s - %s", len(k.Runs), perOp(slices.Min(k.Runs)), perOp(slices.Max(k.Runs)))
+			}
+			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %.0f | %d | %d |\n", k.Event, k.Config, k.Size, perOp(k.PerOp), spread,
 				float64(k.Size)/k.PerOp.Seconds()/1e6, k.AllocsPerOp, k.BytesPerOp)
 		}
 		b.WriteString("\n")
