@@ -40,7 +40,15 @@ var keyConfigs = []struct {
 	{"key " + KeyJMESPath, idempotency.KeyConfig{EventKeyJMESPath: KeyJMESPath, KeyPrefix: "bench.app.handler"}},
 	{"key requestContext.requestId", idempotency.KeyConfig{EventKeyJMESPath: "requestContext.requestId", KeyPrefix: "bench.app.handler"}},
 	{"whole event (no JMESPath)", idempotency.KeyConfig{KeyPrefix: "bench.app.handler"}},
+	// IDEMPOTENCY_KEY_FORMAT=powertools-typescript (issue 9: a line where a
+	// feature costs time; the issue 7 targets are for the default format).
+	{"key " + KeyJMESPath + TSFormatSuffix, idempotency.KeyConfig{EventKeyJMESPath: KeyJMESPath, KeyPrefix: "bench", Format: idempotency.FormatTypeScript}},
+	{"whole event (no JMESPath)" + TSFormatSuffix, idempotency.KeyConfig{KeyPrefix: "bench", Format: idempotency.FormatTypeScript}},
 }
+
+// TSFormatSuffix marks the key configurations in Powertools TypeScript's
+// key format.
+const TSFormatSuffix = ", TypeScript key format"
 
 // KeyCases builds the cases: the 1.4 KB API Gateway event, and the same
 // event with its JSON body grown to make the event 256 KiB and 6 MB.
