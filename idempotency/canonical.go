@@ -248,15 +248,4 @@ func cmpPair(a, b srcPair) int { return strings.Compare(a.k, b.k) }
 
 // srcNumber writes a source number: ints keep their digits (-0 becomes 0),
 // floats are re-rendered as repr(float(text)).
-func (e *encoder) srcNumber(v *jnode) {
-	text := v.str
-	if isIntText(text) {
-		if text == "-0" {
-			text = "0"
-		}
-		e.buf = append(e.buf, text...)
-		return
-	}
-	f, _ := strconv.ParseFloat(text, 64)
-	e.buf = appendPyFloat(e.buf, f)
-}
+func (e *encoder) srcNumber(v *jnode) { e.fastNumber(v.str) }

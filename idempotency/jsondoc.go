@@ -206,12 +206,7 @@ func (st *deriveState) unescape(raw string) string {
 					i += 6
 				}
 			}
-			if r >= 0xD800 && r <= 0xDFFF {
-				out[n], out[n+1], out[n+2] = 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
-				n += 3
-			} else {
-				n += utf8.EncodeRune(out[n:], r)
-			}
+			n += putWTF8(out[n:], r)
 			continue
 		}
 		out[n] = c // '"', '\\', '/' and the letters above
@@ -276,4 +271,15 @@ func (st *deriveState) valueNode(d *jdoc, i int, ci, si int32) (*jnode, int, int
 func (st *deriveState) root(d *jdoc) *jnode {
 	n, _, _, _ := st.valueNode(d, skipWS(d.text, 0), 0, 0)
 	return n
+}
+
+// putWTF8 writes r at the start of out (room for 4 bytes) and returns the
+// number of bytes written: UTF-8, or for a lone surrogate (which \u escapes
+// can spell) its three-byte WTF-8 form, as Python keeps it in a str.
+func putWTF8(out []byte, r rune) int {
+	if r >= 0xD800 && r <= 0xDFFF {
+		out[0], out[1], out[2] = 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
+		return 3
+	}
+	return utf8.EncodeRune(out, r)
 }

@@ -3,7 +3,6 @@ package idempotency
 import (
 	"encoding/binary"
 	"math/bits"
-	"unicode/utf8"
 )
 
 // unescapeFrom is the length (quotes included) from which scanString, when
@@ -107,12 +106,7 @@ func (st *deriveState) scanUnescape(text string, i int) (end int, esc, canon boo
 					j += 6
 				}
 			}
-			if r >= 0xD800 && r <= 0xDFFF {
-				out[n], out[n+1], out[n+2] = 0xE0|byte(r>>12), 0x80|byte(r>>6)&0x3F, 0x80|byte(r)&0x3F
-				n += 3
-			} else {
-				n += utf8.EncodeRune(out[n:], r)
-			}
+			n += putWTF8(out[n:], r)
 		default:
 			return 0, false, false, jsonError(errJSONEscape, j)
 		}
