@@ -10,7 +10,7 @@ import (
 	"github.com/idemproxy/idemproxy/store"
 )
 
-// claimKind is what claimKey found.
+// claimKind is what a claim found.
 type claimKind uint8
 
 const (
@@ -20,6 +20,7 @@ const (
 	claimValidation                    // a live record with another payload hash
 	claimInconsistent                  // the record kept changing state
 	claimStoreError                    // the store failed; err says how
+	claimStale                         // live for the store, expired for our clock: try again
 )
 
 // claimResult is claimKey's answer.
@@ -29,19 +30,46 @@ type claimResult struct {
 	err      error
 }
 
+// attemptClaim is one atomic store claim of rec at now (less the clock skew
+// tolerance), classified: the single step every claim loop (Begin, the
+// wait mode's polls, claimKey) takes, so that they agree on what a record
+// means. It records no stats and logs nothing; its callers do. A record
+// with our own owner token is our own claim, written by an earlier attempt
+// whose reply was lost (the DynamoDB client retries after a connection
+// reset). validate says whether payload hashes must match. An unusable
+// status is claimStoreError with ErrStoreAnswer.
+func (c *Core) attemptClaim(ctx context.Context, rec store.Record, now time.Time, validate bool) claimResult {
+	claimNow := now.Add(-c.cfg.ClockSkewTolerance)
+	existing, err := c.store.Claim(ctx, rec, claimNow)
+	switch {
+	case err == nil || ownClaim(err, existing, rec, claimNow):
+		return claimResult{kind: claimWon}
+	case !errors.Is(err, store.ErrAlreadyExists):
+		return claimResult{kind: claimStoreError, err: err}
+	case validate && existing.PayloadHash != rec.PayloadHash:
+		return claimResult{kind: claimValidation, existing: existing}
+	case !existing.Live(claimNow):
+		return claimResult{kind: claimStale, existing: existing}
+	case existing.Status == store.StatusCompleted:
+		return claimResult{kind: claimCompleted, existing: existing}
+	case existing.Status == store.StatusInProgress:
+		return claimResult{kind: claimInProgress, existing: existing}
+	default:
+		return claimResult{kind: claimStoreError, existing: existing,
+			err: fmt.Errorf("%w: invalid status %q in idempotency record", ErrStoreAnswer, existing.Status)}
+	}
+}
+
 // claimKey claims rec (an INPROGRESS record with Key, Owner, PayloadHash and
 // InProgressExpiry set; Expiry is set here from expiresAfter) with the same
-// rules as Begin: the local cache first, then one atomic store claim,
-// retried twice when the record changed state under it, recognising our own
-// claim after a lost reply. validate says whether payload hashes must match.
-// It is the claim step shared by the local idempotency API and batch mode;
-// Begin keeps its own copy of the loop.
+// rules as Begin: the local cache first, then attemptClaim, retried twice
+// when the record changed state under it. validate says whether payload
+// hashes must match. It is the claim of the local idempotency API.
 func (c *Core) claimKey(ctx context.Context, rec store.Record, expiresAfter time.Duration, validate bool, log *slog.Logger) claimResult {
 	now := c.now()
-	mismatch := func(existing store.Record) bool { return validate && existing.PayloadHash != rec.PayloadHash }
 	if c.cache != nil {
 		if cached, ok := c.cache.get(rec.Key, now); ok {
-			if mismatch(cached) {
+			if validate && cached.PayloadHash != rec.PayloadHash {
 				c.stats.rejected.Add(1)
 				return claimResult{kind: claimValidation, existing: cached}
 			}
@@ -53,37 +81,28 @@ func (c *Core) claimKey(ctx context.Context, rec store.Record, expiresAfter time
 	ctx, cancel := storeContext(ctx)
 	defer cancel()
 	for attempt := 0; ; attempt++ {
-		claimNow := now.Add(-c.cfg.ClockSkewTolerance)
-		existing, err := c.store.Claim(ctx, rec, claimNow)
-		if err == nil || ownClaim(err, existing, rec, claimNow) {
+		res := c.attemptClaim(ctx, rec, now, validate)
+		switch res.kind {
+		case claimWon:
 			c.stats.claimed.Add(1)
 			log.Debug("claimed")
-			return claimResult{kind: claimWon}
-		}
-		if !errors.Is(err, store.ErrAlreadyExists) {
+			return res
+		case claimStoreError:
 			c.stats.storeErrors.Add(1)
-			log.Error("claim failed", "error", err)
-			return claimResult{kind: claimStoreError, err: err}
-		}
-		if mismatch(existing) {
+			log.Error("claim failed", "error", res.err)
+			return res
+		case claimValidation:
 			c.stats.rejected.Add(1)
-			return claimResult{kind: claimValidation, existing: existing}
-		}
-		switch {
-		case !existing.Live(claimNow):
-			// Live for the store, expired for our clock: try again.
-		case existing.Status == store.StatusCompleted:
+			return res
+		case claimCompleted:
 			c.stats.replayed.Add(1)
 			if c.cache != nil {
-				c.cache.put(existing)
+				c.cache.put(res.existing)
 			}
-			return claimResult{kind: claimCompleted, existing: existing}
-		case existing.Status == store.StatusInProgress:
+			return res
+		case claimInProgress:
 			c.stats.inProgress.Add(1)
-			return claimResult{kind: claimInProgress, existing: existing}
-		default:
-			c.stats.storeErrors.Add(1)
-			return claimResult{kind: claimStoreError, err: fmt.Errorf("%w: invalid status %q in idempotency record", ErrStoreAnswer, existing.Status)}
+			return res
 		}
 		if attempt == maxRetries {
 			c.stats.rejected.Add(1)

@@ -195,46 +195,26 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 	}
 	ctx, cancel := storeContext(ctx)
 	defer cancel()
+	validate := c.cfg.Key.PayloadValidationJMESPath != ""
 	for attempt := 0; ; attempt++ {
-		claimNow := now.Add(-c.cfg.ClockSkewTolerance)
-		existing, err := c.store.Claim(ctx, rec, claimNow)
-		if err == nil || ownClaim(err, existing, rec, claimNow) {
-			// A record with our owner token is our own claim, written by an
-			// earlier attempt of this very call whose reply was lost (the
-			// DynamoDB client retries after a connection reset).
+		res := c.attemptClaim(ctx, rec, now, validate)
+		switch res.kind {
+		case claimWon:
 			c.stats.claimed.Add(1)
 			log.Debug("claimed")
 			return Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
-		}
-		if !errors.Is(err, store.ErrAlreadyExists) {
-			c.stats.storeErrors.Add(1)
-			log.Error("claim failed", "error", err)
-			return reject(ErrorTypePersistence, msgSaveInProgress+err.Error())
-		}
-		if c.validationFails(existing, d) {
-			c.stats.rejected.Add(1)
-			return reject(ErrorTypeValidation, msgValidation)
-		}
-		switch {
-		case !existing.Live(claimNow):
-			// The store saw a live record that our clock calls expired:
-			// inconsistent, try again (Powertools' EXPIRED status).
-		case existing.Status == store.StatusCompleted:
-			c.stats.replayed.Add(1)
-			if c.cache != nil {
-				c.cache.put(existing)
+		case claimInProgress:
+			if c.cfg.InProgress == InProgressWait {
+				return c.waitInProgress(ctx, rec, d, res.existing, deadline, log)
 			}
-			log.Debug("replay")
-			return c.replayOutcome(existing)
-		case existing.Status == store.StatusInProgress && c.cfg.InProgress == InProgressWait:
-			return c.waitInProgress(ctx, rec, d, existing, deadline, log)
-		case existing.Status == store.StatusInProgress:
 			c.stats.inProgress.Add(1)
 			return reject(ErrorTypeAlreadyInProgress, msgAlreadyInProgress+c.cfg.Key.EventKeyJMESPath+"="+d.Key)
+		case claimStale:
 		default:
-			c.stats.storeErrors.Add(1)
-			return reject(ErrorTypePersistence, fmt.Sprintf("Invalid status %q in idempotency record", existing.Status))
+			return c.answerClaim(res, log, "claim failed")
 		}
+		// claimStale: the store saw a live record that our clock calls
+		// expired: inconsistent, try again (Powertools' EXPIRED status).
 		if attempt == maxRetries {
 			c.stats.rejected.Add(1)
 			return reject(ErrorTypeInconsistentState, msgInconsistent+d.Key)
@@ -242,6 +222,30 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 		now = c.now()
 		rec.Expiry = now.Add(c.cfg.ExpiresAfter)
 	}
+}
+
+// answerClaim turns a claim that found a completed record, a validation
+// mismatch or a store failure into its Outcome, as Begin and the wait
+// mode's polls both answer them. what names a store failure in the log.
+func (c *Core) answerClaim(res claimResult, log *slog.Logger, what string) Outcome {
+	switch res.kind {
+	case claimValidation:
+		c.stats.rejected.Add(1)
+		return reject(ErrorTypeValidation, msgValidation)
+	case claimCompleted:
+		c.stats.replayed.Add(1)
+		if c.cache != nil {
+			c.cache.put(res.existing)
+		}
+		log.Debug("replay")
+		return c.replayOutcome(res.existing)
+	}
+	c.stats.storeErrors.Add(1)
+	if errors.Is(res.err, ErrStoreAnswer) {
+		return reject(ErrorTypePersistence, fmt.Sprintf("Invalid status %q in idempotency record", res.existing.Status))
+	}
+	log.Error(what, "error", res.err)
+	return reject(ErrorTypePersistence, msgSaveInProgress+res.err.Error())
 }
 
 // ownClaim reports whether a Claim that found a live record found the one

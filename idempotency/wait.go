@@ -2,7 +2,6 @@ package idempotency
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"time"
@@ -113,40 +112,22 @@ func (c *Core) waitInProgress(ctx context.Context, rec store.Record, d Derived, 
 		delay = min(2*delay, waitMaxDelay)
 
 		now = c.now()
-		claimNow := now.Add(-c.cfg.ClockSkewTolerance)
 		rec.Expiry = now.Add(c.cfg.ExpiresAfter)
-		existing, err := c.store.Claim(ctx, rec, claimNow)
-		if err == nil || ownClaim(err, existing, rec, claimNow) {
+		res := c.attemptClaim(ctx, rec, now, c.cfg.Key.PayloadValidationJMESPath != "")
+		switch res.kind {
+		case claimWon:
 			c.stats.claimed.Add(1)
 			log.Info("the in-progress record was released or lapsed while waiting: claimed, the handler runs",
 				"polls", polls+1, "waitedMs", now.Sub(start).Milliseconds())
 			return Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
-		}
-		if !errors.Is(err, store.ErrAlreadyExists) {
-			c.stats.storeErrors.Add(1)
-			log.Error("claim failed while waiting for the in-progress record", "error", err)
-			return reject(ErrorTypePersistence, msgSaveInProgress+err.Error())
-		}
-		if c.validationFails(existing, d) {
-			c.stats.rejected.Add(1)
-			return reject(ErrorTypeValidation, msgValidation)
-		}
-		switch {
-		case !existing.Live(claimNow):
-			// Inconsistent (the store saw a live record our clock calls
-			// expired): poll again.
-		case existing.Status == store.StatusCompleted:
-			c.stats.replayed.Add(1)
-			if c.cache != nil {
-				c.cache.put(existing)
-			}
-			log.Debug("replay after waiting", "polls", polls+1, "waitedMs", now.Sub(start).Milliseconds())
-			return c.replayOutcome(existing)
-		case existing.Status == store.StatusInProgress:
-			found = existing
+		case claimInProgress:
+			found = res.existing
+		case claimStale:
 		default:
-			c.stats.storeErrors.Add(1)
-			return reject(ErrorTypePersistence, "Invalid status \""+string(existing.Status)+"\" in idempotency record")
+			return c.answerClaim(res, log.With("polls", polls+1, "waitedMs", now.Sub(start).Milliseconds()),
+				"claim failed while waiting for the in-progress record")
 		}
+		// claimStale: inconsistent (the store saw a live record our clock
+		// calls expired): poll again.
 	}
 }
