@@ -18,19 +18,19 @@ const wholeLimit = 64 << 10
 type fastOpen struct {
 	// body is the output offset just past the opening bracket.
 	body int
-	// ks and ke locate the last key of an object: in the text, or in
-	// deriveState.fkeys (unescaped) when esc.
-	ks, ke int32
-	// m0 is the index in deriveState.fmembers of an object's first member.
-	m0       int32
-	obj, esc bool
+	// m0 is the index in deriveState.fmembers of an object's first member;
+	// the object's members are the last ones there (a nested object's are
+	// dropped when it closes).
+	m0  int32
+	obj bool
 	// sorted: the keys so far are strictly increasing (no reordering nor
 	// duplicate to resolve); allNull: every value so far is null.
 	sorted, allNull bool
 }
 
 // fmember is a member of an object open in canonicalText: where its
-// canonical text starts in the output, and its key (as in fastOpen).
+// canonical text starts in the output, and where its key is: in the text,
+// or in deriveState.fkeys (unescaped) when esc.
 type fmember struct {
 	out    int32
 	ks, ke int32
@@ -71,7 +71,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 				missing = true // an empty container is missing
 				break
 			}
-			open = append(open, fastOpen{obj: obj, body: len(e.buf), ke: -1, sorted: true, allNull: true, m0: int32(len(st.fmembers))})
+			open = append(open, fastOpen{obj: obj, body: len(e.buf), sorted: true, allNull: true, m0: int32(len(st.fmembers))})
 			if obj {
 				if i, ok = st.fastKey(text, i, &open[len(open)-1]); !ok {
 					return false, false
@@ -170,11 +170,11 @@ func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 		ke = int32(len(st.fkeys))
 		key = b2s(st.fkeys[ks:ke])
 	}
-	st.fmembers = append(st.fmembers, fmember{out: int32(out), ks: ks, ke: ke, esc: esc})
-	if o.sorted && o.ke >= 0 {
-		o.sorted = keyAfter(key, st.fkey(text, o.ks, o.ke, o.esc))
+	if last := len(st.fmembers) - 1; o.sorted && last >= int(o.m0) {
+		p := st.fmembers[last] // o's previous member
+		o.sorted = keyAfter(key, st.fkey(text, p.ks, p.ke, p.esc))
 	}
-	o.ks, o.ke, o.esc = ks, ke, esc
+	st.fmembers = append(st.fmembers, fmember{out: int32(out), ks: ks, ke: ke, esc: esc})
 	i = skipWS(text, j)
 	if i >= len(text) || text[i] != ':' {
 		return 0, false
@@ -256,7 +256,9 @@ func keyAfter(key, prev string) bool {
 	return key > prev
 }
 
-// fastNumber writes valid number text as srcNumber does.
+// fastNumber writes valid number text as json.dumps writes the number
+// json.loads reads from it: ints keep their digits (-0 becomes 0), floats
+// are re-rendered as repr(float(text)).
 func (e *encoder) fastNumber(text string) {
 	if isIntText(text) {
 		if text == "-0" {

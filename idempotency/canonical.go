@@ -246,6 +246,5 @@ func (e *encoder) srcObject(o *jnode) {
 
 func cmpPair(a, b srcPair) int { return strings.Compare(a.k, b.k) }
 
-// srcNumber writes a source number: ints keep their digits (-0 becomes 0),
-// floats are re-rendered as repr(float(text)).
+// srcNumber writes a source number (see fastNumber).
 func (e *encoder) srcNumber(v *jnode) { e.fastNumber(v.str) }

@@ -90,6 +90,8 @@ type Keyer struct {
 	// unescapeLong: an expression calls powertools_json, so long strings
 	// are unescaped while they are checked (scanUnescape).
 	unescapeLong bool
+	// keyHead is cfg.KeyPrefix + "#", what every key starts with.
+	keyHead string
 }
 
 // NewKeyer compiles cfg's expressions and resolves its hash function.
@@ -113,6 +115,7 @@ func NewKeyer(cfg KeyConfig) (*Keyer, error) {
 		}
 	}
 	k.states.New = func() any { return &deriveState{h: k.newHash()} }
+	k.keyHead = cfg.KeyPrefix + "#"
 	k.unescapeLong = strings.Contains(cfg.EventKeyJMESPath+"\x00"+cfg.PayloadValidationJMESPath, "powertools_json")
 	k.onePass = k.key == nil && k.validation == nil && cfg.Format != FormatTypeScript
 	return k, nil
@@ -151,7 +154,7 @@ func (k *Keyer) Derive(event []byte) (Derived, error) {
 	}
 	var d Derived
 	d.MissingKey = isMissingKey(sel)
-	if d.Key, err = st.digest(k.cfg.KeyPrefix+"#", sel); err != nil {
+	if d.Key, err = st.digest(k.keyHead, sel); err != nil {
 		return Derived{}, fmt.Errorf("%w: EventKeyJMESPath: %w", ErrInvalidEvent, err)
 	}
 	if k.validation == nil || d.MissingKey {
@@ -272,10 +275,15 @@ func (st *deriveState) digest(prefix string, v value) (string, error) {
 	if st.out, err = st.enc.hashCanonical(st.h, st.out, v); err != nil {
 		return "", err
 	}
+	return st.hexKey(prefix), nil
+}
+
+// hexKey returns prefix followed by the hexdigest of what st.h hashed.
+func (st *deriveState) hexKey(prefix string) string {
 	st.sum = st.h.Sum(st.sum[:0])
 	st.out = append(st.out[:0], prefix...)
 	st.out = hex.AppendEncode(st.out, st.sum)
-	return string(st.out), nil
+	return string(st.out)
 }
 
 // deriveWhole derives the whole-event key of a valid event in one pass
@@ -295,9 +303,6 @@ func (k *Keyer) deriveWhole(st *deriveState, event string) (d Derived, ok bool) 
 	}
 	st.h.Reset()
 	st.h.Write(canon)
-	st.sum = st.h.Sum(st.sum[:0])
-	st.out = append(append(st.out[:0], k.cfg.KeyPrefix...), '#')
-	st.out = hex.AppendEncode(st.out, st.sum)
-	d.Key = string(st.out)
+	d.Key = st.hexKey(k.keyHead)
 	return d, true
 }

@@ -54,7 +54,7 @@ func (k *Keyer) deriveTS(st *deriveState, sel, data value) (Derived, error) {
 		d.MissingKey = k.key != nil && sel.kind == kNull
 	}
 	var err error
-	if d.Key, err = st.digestJS(k.cfg.KeyPrefix+"#", sel); err != nil {
+	if d.Key, err = st.digestJS(k.keyHead, sel); err != nil {
 		return Derived{}, fmt.Errorf("%w: EventKeyJMESPath: %w", ErrInvalidEvent, err)
 	}
 	if k.validation == nil || d.MissingKey {
