@@ -22,7 +22,9 @@ type KeyCase struct {
 type KeyRow struct {
 	Event  string `json:"event"`
 	Config string `json:"config"`
-	Size   int    `json:"size"`
+	// Format is the key format measured ("" for the default).
+	Format idempotency.KeyFormat `json:"format,omitempty"`
+	Size   int                   `json:"size"`
 	// PerOp is the median of Runs.
 	PerOp time.Duration `json:"per_op"`
 	// Runs are the per-key times of the repeated measurements.
@@ -42,13 +44,13 @@ var keyConfigs = []struct {
 	{"whole event (no JMESPath)", idempotency.KeyConfig{KeyPrefix: "bench.app.handler"}},
 	// IDEMPOTENCY_KEY_FORMAT=powertools-typescript (issue 9: a line where a
 	// feature costs time; the issue 7 targets are for the default format).
-	{"key " + KeyJMESPath + TSFormatSuffix, idempotency.KeyConfig{EventKeyJMESPath: KeyJMESPath, KeyPrefix: "bench", Format: idempotency.FormatTypeScript}},
-	{"whole event (no JMESPath)" + TSFormatSuffix, idempotency.KeyConfig{KeyPrefix: "bench", Format: idempotency.FormatTypeScript}},
+	{"key " + KeyJMESPath + tsFormatSuffix, idempotency.KeyConfig{EventKeyJMESPath: KeyJMESPath, KeyPrefix: "bench", Format: idempotency.FormatTypeScript}},
+	{"whole event (no JMESPath)" + tsFormatSuffix, idempotency.KeyConfig{KeyPrefix: "bench", Format: idempotency.FormatTypeScript}},
 }
 
-// TSFormatSuffix marks the key configurations in Powertools TypeScript's
+// tsFormatSuffix names the key configurations in Powertools TypeScript's
 // key format.
-const TSFormatSuffix = ", TypeScript key format"
+const tsFormatSuffix = ", TypeScript key format"
 
 // KeyCases builds the cases: the 1.4 KB API Gateway event, and the same
 // event with its JSON body grown to make the event 256 KiB and 6 MB.
@@ -104,7 +106,7 @@ func RunKeys(cases []KeyCase, repeats int) []KeyRow {
 			r := testing.Benchmark(c.Run)
 			row := &rows[i]
 			if rep == 0 {
-				*row = KeyRow{Event: c.Event, Config: c.Config, Size: len(c.Bytes),
+				*row = KeyRow{Event: c.Event, Config: c.Config, Format: c.Keyer.Config().Format, Size: len(c.Bytes),
 					AllocsPerOp: r.AllocsPerOp(), BytesPerOp: r.AllocedBytesPerOp()}
 			}
 			row.Runs = append(row.Runs, time.Duration(r.NsPerOp()))

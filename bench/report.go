@@ -2,8 +2,9 @@ package bench
 
 import (
 	"fmt"
-	"strings"
 	"time"
+
+	"github.com/idemproxy/idemproxy/idempotency"
 )
 
 // Report is everything one run of the suite measured.
@@ -104,7 +105,7 @@ func (r *Report) Targets() []Target {
 		case "256 KiB":
 			continue // no target
 		}
-		if strings.HasSuffix(k.Config, TSFormatSuffix) {
+		if k.Format == idempotency.FormatTypeScript {
 			continue // the targets are for the default (Python) key format
 		}
 		add("Key + hash, "+k.Event+", "+k.Config, want, us(k.PerOp)+" us", k.PerOp <= limit)

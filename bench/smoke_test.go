@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idemproxy/idemproxy/idempotency"
 	"github.com/idemproxy/idemproxy/internal/testservers"
 )
 
@@ -41,7 +42,7 @@ func TestSmoke(t *testing.T) {
 		for _, c := range cases {
 			d, err := c.Keyer.Derive(c.Bytes)
 			want := key
-			if strings.HasSuffix(c.Config, TSFormatSuffix) {
+			if c.Keyer.Config().Format == idempotency.FormatTypeScript {
 				want = tsKey
 			}
 			if err != nil || !want.MatchString(d.Key) {
