@@ -178,6 +178,9 @@ func scanLiteral(text string, i int, lit string) (int, error) {
 
 // skipWS returns the offset of the first non-whitespace byte at or after i.
 func skipWS(text string, i int) int {
+	if i < len(text) && text[i] > ' ' {
+		return i
+	}
 	for i < len(text) {
 		switch text[i] {
 		case ' ', '\t', '\n', '\r':
@@ -214,13 +217,17 @@ func load8(text string, i int) uint64 {
 // scanString checks the string whose opening quote is at i, records it
 // if it is long, and returns the offset just past its closing quote.
 func (st *deriveState) scanString(text string, i int) (int, error) {
-	// Fast path: a string of up to seven bytes with no escape (most keys
-	// and many values) ends at the first special byte of the next word.
-	if i+9 <= len(text) {
-		if m := special(load8(text, i+1)); m != 0 {
-			if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+	// Fast path: a short string (not recorded: see longString) with no
+	// escape, which is most keys and values, ends at the first special
+	// byte, a quote, found eight bytes at a time. Anything else (an
+	// escape, a control byte, a long string, the end of the text) is
+	// checked again from its start by the full scan.
+	for j := i + 1; j+8 <= len(text) && j-i < longString; j += 8 {
+		if m := special(load8(text, j)); m != 0 {
+			if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' && j+1-i < longString {
 				return j + 1, nil
 			}
+			break
 		}
 	}
 	start := i
