@@ -217,18 +217,41 @@ func load8(text string, i int) uint64 {
 // scanString checks the string whose opening quote is at i, records it
 // if it is long, and returns the offset just past its closing quote.
 func (st *deriveState) scanString(text string, i int) (int, error) {
-	// Fast path: a short string (not recorded: see longString) with no
-	// escape, which is most keys and values, ends at the first special
-	// byte, a quote, found eight bytes at a time. Anything else (an
-	// escape, a control byte, a long string, the end of the text) is
-	// checked again from its start by the full scan.
-	for j := i + 1; j+8 <= len(text) && j-i < longString; j += 8 {
-		if m := special(load8(text, j)); m != 0 {
-			if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' && j+1-i < longString {
+	// Fast path: a short string (not recorded: see longString), which is
+	// most keys and values, needs only checking: special bytes are found
+	// eight bytes at a time, valid escapes stepped over, and the string
+	// ends at its quote. Anything else (a control byte, a bad escape, a
+	// long string, the end of the text near) is checked again from its
+	// start by the full scan, which reports errors.
+fast:
+	for j := i + 1; j+8 <= len(text) && j-i < longString; {
+		m := special(load8(text, j))
+		if m == 0 {
+			j += 8
+			continue
+		}
+		j += bits.TrailingZeros64(m) >> 3
+		switch text[j] {
+		case '"':
+			if j+1-i < longString {
 				return j + 1, nil
 			}
-			break
+		case '\\':
+			if j+6 > len(text) {
+				break fast
+			}
+			switch text[j+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				j += 2
+				continue
+			case 'u':
+				if isHex4(text[j+2 : j+6]) {
+					j += 6
+					continue
+				}
+			}
 		}
+		break
 	}
 	start := i
 	if st.unescapeLong {

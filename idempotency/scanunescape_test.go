@@ -53,6 +53,9 @@ func checkScanUnescape(t *testing.T, text string) {
 	if err != nil {
 		return
 	}
+	if esc {
+		wcanon = false // reported for strings without escapes only
+	}
 	if end != wend || esc != wesc || canon != wcanon {
 		t.Fatalf("%q: end %d esc %v canon %v, want %d %v %v", text, end, esc, canon, wend, wesc, wcanon)
 	}
