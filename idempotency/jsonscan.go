@@ -181,6 +181,10 @@ func skipWS(text string, i int) int {
 	if i < len(text) && text[i] > ' ' {
 		return i
 	}
+	// One space before a non-space byte: json.dumps's ", " and ": ".
+	if i+1 < len(text) && text[i] == ' ' && text[i+1] > ' ' {
+		return i + 1
+	}
 	for i < len(text) {
 		switch text[i] {
 		case ' ', '\t', '\n', '\r':
