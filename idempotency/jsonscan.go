@@ -69,8 +69,34 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 	if i == len(text) {
 		return nil, nil, errJSONEmpty
 	}
-	needValue := true
+	needValue, needKey := true, false
 	for {
+		if needKey {
+			// An object key and its colon. A key of up to seven bytes
+			// with no escape (most keys) is found in one word here;
+			// others are checked by scanString.
+			needKey = false
+			if i+9 <= len(text) && text[i] == '"' {
+				if m := special(load8(text, i+1)); m != 0 {
+					if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+						i = j + 1
+						goto colon
+					}
+				}
+			}
+			if i >= len(text) || text[i] != '"' {
+				return nil, nil, jsonError(errJSONSyntax, i)
+			}
+			if i, err = st.scanString(text, i); err != nil {
+				return nil, nil, err
+			}
+		colon:
+			i = skipWS(text, i)
+			if i >= len(text) || text[i] != ':' {
+				return nil, nil, jsonError(errJSONSyntax, i)
+			}
+			i = skipWS(text, i+1)
+		}
 		if needValue {
 			if len(stack) >= maxDepth {
 				return nil, nil, jsonError(errJSONDepth, i)
@@ -91,13 +117,18 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 				if i < len(text) && (text[i] == '}' && isObj == 1 || text[i] == ']' && isObj == 0) {
 					break // empty: closed below
 				}
-				if isObj == 1 {
-					if i, err = st.scanKey(text, i); err != nil {
-						return nil, nil, err
+				needKey = isObj == 1
+				continue // the first member (or element)
+			case '"':
+				// As for keys: a short plain string in one word.
+				if i+9 <= len(text) {
+					if m := special(load8(text, i+1)); m != 0 {
+						if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+							i = j + 1
+							break
+						}
 					}
 				}
-				continue // the first member's value
-			case '"':
 				if i, err = st.scanString(text, i); err != nil {
 					return nil, nil, err
 				}
@@ -134,12 +165,7 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 		switch c := text[i]; {
 		case c == ',':
 			i = skipWS(text, i+1)
-			if top&1 == 1 {
-				if i, err = st.scanKey(text, i); err != nil {
-					return nil, nil, err
-				}
-			}
-			needValue = true
+			needValue, needKey = true, top&1 == 1
 		case c == '}' && top&1 == 1, c == ']' && top&1 == 0:
 			stack = stack[:len(stack)-1]
 			c := &st.conts[base+int(top>>1)]
@@ -150,23 +176,6 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 			return nil, nil, jsonError(errJSONSyntax, i)
 		}
 	}
-}
-
-// scanKey checks an object key and its colon at i, and returns the offset
-// of the value after them.
-func (st *deriveState) scanKey(text string, i int) (int, error) {
-	if i >= len(text) || text[i] != '"' {
-		return 0, jsonError(errJSONSyntax, i)
-	}
-	i, err := st.scanString(text, i)
-	if err != nil {
-		return 0, err
-	}
-	i = skipWS(text, i)
-	if i >= len(text) || text[i] != ':' {
-		return 0, jsonError(errJSONSyntax, i)
-	}
-	return skipWS(text, i+1), nil
 }
 
 func scanLiteral(text string, i int, lit string) (int, error) {
