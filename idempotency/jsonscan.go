@@ -325,6 +325,13 @@ func scanStringAt(text string, i int) (end int, esc, canon bool, kind error, at 
 		}
 		return 0, false, false, errJSONString, i
 	found:
+		// \" and \\ first: a JSON document in a string (an API Gateway
+		// body) stops here at every one of its quotes.
+		if text[i] == '\\' && i+1 < len(text) && (text[i+1] == '"' || text[i+1] == '\\') {
+			esc = true
+			i += 2
+			continue
+		}
 		switch c := text[i]; {
 		case c == '"':
 			return i + 1, esc, canon && high&highs == 0, nil, 0
