@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"crypto/md5"
 	"fmt"
 	"slices"
 	"strings"
@@ -96,12 +97,33 @@ func (c KeyCase) Run(b *testing.B) {
 // others, and the median is reported with the range.
 const KeyRepeats = 5
 
+// YardstickBytes is the input of the machine's speed yardstick: about the
+// length of the 1.4 KB event's canonical JSON.
+const YardstickBytes = 1600
+
+// yardstick measures the machine, not idemproxy: md5 of YardstickBytes
+// bytes, the hash every whole-event key ends with. This VM's speed drifts
+// by half or more between runs (noisy neighbours), so the key rows are
+// read next to it.
+func yardstick(b *testing.B) {
+	buf := make([]byte, YardstickBytes)
+	b.SetBytes(YardstickBytes)
+	for b.Loop() {
+		md5.Sum(buf)
+	}
+}
+
 // RunKeys benchmarks every case with testing.Benchmark, repeats times
-// (interleaved), and reports each one's median.
-func RunKeys(cases []KeyCase, repeats int) []KeyRow {
+// (interleaved), and reports each one's median, and the machine's
+// yardstick measured the same way, interleaved with the cases.
+func RunKeys(cases []KeyCase, repeats int) (rows []KeyRow, yard KeyRow) {
 	repeats = max(repeats, 1)
-	rows := make([]KeyRow, len(cases))
+	rows = make([]KeyRow, len(cases))
+	yard = KeyRow{Event: "yardstick", Config: fmt.Sprintf("md5 of %d bytes", YardstickBytes), Size: YardstickBytes}
 	for rep := range repeats {
+		r := testing.Benchmark(yardstick)
+		yard.Runs = append(yard.Runs, time.Duration(r.NsPerOp()))
+		yard.Iterations += r.N
 		for i, c := range cases {
 			r := testing.Benchmark(c.Run)
 			row := &rows[i]
@@ -114,10 +136,15 @@ func RunKeys(cases []KeyCase, repeats int) []KeyRow {
 		}
 	}
 	for i := range rows {
-		sorted := slices.Sorted(slices.Values(rows[i].Runs))
-		rows[i].PerOp = sorted[len(sorted)/2]
+		rows[i].PerOp = median(rows[i].Runs)
 	}
-	return rows
+	yard.PerOp = median(yard.Runs)
+	return rows, yard
+}
+
+func median(runs []time.Duration) time.Duration {
+	sorted := slices.Sorted(slices.Values(runs))
+	return sorted[len(sorted)/2]
 }
 
 // Grown returns the API Gateway event with a JSON body (an order with many

@@ -68,6 +68,12 @@ func (r *Report) WriteMarkdown(w io.Writer, notes, chart string) error {
 			fmt.Fprintf(&b, "| %s | %s | %d | %s | %s | %.0f | %d | %d |\n", k.Event, k.Config, k.Size, perOp(k.PerOp), spread,
 				float64(k.Size)/k.PerOp.Seconds()/1e6, k.AllocsPerOp, k.BytesPerOp)
 		}
+		if y := r.KeyYardstick; len(y.Runs) > 0 {
+			fmt.Fprintf(&b, "\nThe machine's speed during these runs: md5 of %d bytes (no idemproxy code; the hash every whole-event "+
+				"key ends with), measured the same way and interleaved with the rows above, took a median %s (%d runs: %s - %s). "+
+				"This VM's speed drifts by half or more between runs, with the load of other tenants: compare rows of different "+
+				"runs through this yardstick.\n", y.Size, perOp(y.PerOp), len(y.Runs), perOp(slices.Min(y.Runs)), perOp(slices.Max(y.Runs)))
+		}
 		b.WriteString("\n")
 	}
 	if p := r.Payloads; p != nil {

@@ -14,14 +14,16 @@ type Report struct {
 	Hop     *Section `json:"hop,omitempty"`
 	Local   *Section `json:"local,omitempty"`
 	// Beyond is RunBeyond's section (beyond.go).
-	Beyond   *Section    `json:"beyond,omitempty"`
-	Dynamo   *StoreRun   `json:"dynamo,omitempty"`
-	Redis    *StoreRun   `json:"redis,omitempty"`
-	Init     []InitRow   `json:"init,omitempty"`
-	Load     *LoadRSS    `json:"load,omitempty"`
-	Binary   int64       `json:"binary,omitempty"`
-	Keys     []KeyRow    `json:"keys,omitempty"`
-	Payloads *PayloadRun `json:"payloads,omitempty"`
+	Beyond *Section  `json:"beyond,omitempty"`
+	Dynamo *StoreRun `json:"dynamo,omitempty"`
+	Redis  *StoreRun `json:"redis,omitempty"`
+	Init   []InitRow `json:"init,omitempty"`
+	Load   *LoadRSS  `json:"load,omitempty"`
+	Binary int64     `json:"binary,omitempty"`
+	Keys   []KeyRow  `json:"keys,omitempty"`
+	// KeyYardstick is the machine's speed during the key runs (RunKeys).
+	KeyYardstick KeyRow      `json:"key_yardstick,omitzero"`
+	Payloads     *PayloadRun `json:"payloads,omitempty"`
 	// Compression is RunCompression's section (compression.go).
 	Compression *Section `json:"compression,omitempty"`
 	// Batch is the batch-mode run (batch.go), one per store.

@@ -136,7 +136,7 @@ func runSection(ctx context.Context, name string, rep *bench.Report, env *bench.
 		if err != nil {
 			return err
 		}
-		rep.Keys = bench.RunKeys(cases, bench.KeyRepeats)
+		rep.Keys, rep.KeyYardstick = bench.RunKeys(cases, bench.KeyRepeats)
 	case "hop":
 		s, err := bench.RunHop(ctx, ev.Template(), sz.Warmup*10, sz.Rounds*10)
 		if err != nil {
