@@ -1,8 +1,8 @@
 package idempotency
 
 import (
+	"encoding/binary"
 	"slices"
-	"strings"
 )
 
 // sortMembers reorders, in place, the canonical text of the object o that
@@ -21,25 +21,41 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 	}
 	order := st.forder[:0]
 	for i, m := range ms {
-		order = append(order, fsorted{key: st.fkey(text, m.ks, m.ke, m.esc), i: int32(i)})
+		order = append(order, fsorted{pre: keyPrefix(st.fkey(text, m.ks, m.ke, m.esc)), i: int32(i)})
 	}
-	defer func() { clear(order); st.forder = order[:0] }()
+	st.forder = order[:0]
+	// after orders members by key: by their first eight bytes, and by the
+	// whole keys when those are equal.
+	after := func(a, b fsorted) bool {
+		if a.pre != b.pre {
+			return a.pre > b.pre
+		}
+		return st.fkey(text, ms[a.i].ks, ms[a.i].ke, ms[a.i].esc) > st.fkey(text, ms[b.i].ks, ms[b.i].ke, ms[b.i].esc)
+	}
 	if n <= 32 {
 		// Insertion sort, stable: objects are small and mostly in order.
 		for k := 1; k < n; k++ {
 			x := order[k]
 			j := k
-			for ; j > 0 && keyAfter(order[j-1].key, x.key); j-- {
+			for ; j > 0 && after(order[j-1], x); j-- {
 				order[j] = order[j-1]
 			}
 			order[j] = x
 		}
 	} else {
-		slices.SortStableFunc(order, func(a, b fsorted) int { return strings.Compare(a.key, b.key) })
+		slices.SortStableFunc(order, func(a, b fsorted) int {
+			switch {
+			case after(a, b):
+				return 1
+			case after(b, a):
+				return -1
+			}
+			return 0
+		})
 	}
 	for k := 1; k < n; k++ {
-		if order[k].key == order[k-1].key {
-			return false
+		if a, b := order[k-1], order[k]; a.pre == b.pre && !after(b, a) {
+			return false // equal keys
 		}
 	}
 	e := &st.enc
@@ -51,7 +67,8 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 	for k, o := range order {
 		i := o.i
 		if k > 0 {
-			w += copy(e.buf[w:], ", ")
+			e.buf[w], e.buf[w+1] = ',', ' '
+			w += 2
 		}
 		from := int(ms[i].out) - base
 		to := len(src)
@@ -63,8 +80,24 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 	return true
 }
 
-// fsorted is a member of an object being sorted: its key and its index.
+// fsorted is a member of an object being sorted: the first eight bytes of
+// its key (keyPrefix) and its index.
 type fsorted struct {
-	key string
+	pre uint64
 	i   int32
+}
+
+// keyPrefix is the first eight bytes of key, big-endian, padded with zero
+// bytes: prefixes order as the keys do, except that keys that share their
+// first eight bytes (or differ only by trailing zero bytes) have equal
+// prefixes and are compared whole.
+func keyPrefix(key string) uint64 {
+	if len(key) >= 8 {
+		return binary.BigEndian.Uint64([]byte(key[:8]))
+	}
+	var p uint64
+	for i := range len(key) {
+		p |= uint64(key[i]) << (56 - 8*i)
+	}
+	return p
 }
