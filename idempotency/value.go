@@ -159,6 +159,12 @@ func (v value) lookup(key string) (value, bool) {
 	if v.src == nil {
 		return v.obj.get(key)
 	}
+	if !v.src.built {
+		if n, ok := v.src.doc.st.find(v.src, key); ok {
+			return wrap(n), true
+		}
+		return value{}, false
+	}
 	kv := v.src.children()
 	for i := len(kv) - 2; i >= 0; i -= 2 {
 		if kv[i].string() == key {
