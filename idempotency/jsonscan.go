@@ -72,13 +72,17 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 	needValue, needKey := true, false
 	for {
 		if needKey {
-			// An object key and its colon. A key of up to seven bytes
-			// with no escape (most keys) is found in one word here;
+			// An object key and its colon. A key of up to fifteen bytes
+			// with no escape (most keys) is found in two words here;
 			// others are checked by scanString.
 			needKey = false
-			if i+9 <= len(text) && text[i] == '"' {
-				if m := special(load8(text, i+1)); m != 0 {
-					if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+			if i+17 <= len(text) && text[i] == '"' {
+				j, m := i+1, special(load8(text, i+1))
+				if m == 0 {
+					j, m = i+9, special(load8(text, i+9))
+				}
+				if m != 0 {
+					if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' {
 						i = j + 1
 						goto colon
 					}
@@ -120,10 +124,14 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 				needKey = isObj == 1
 				continue // the first member (or element)
 			case '"':
-				// As for keys: a short plain string in one word.
-				if i+9 <= len(text) {
-					if m := special(load8(text, i+1)); m != 0 {
-						if j := i + 1 + bits.TrailingZeros64(m)>>3; text[j] == '"' {
+				// As for keys: a short plain string in two words.
+				if i+17 <= len(text) {
+					j, m := i+1, special(load8(text, i+1))
+					if m == 0 {
+						j, m = i+9, special(load8(text, i+9))
+					}
+					if m != 0 {
+						if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' {
 							i = j + 1
 							break
 						}
