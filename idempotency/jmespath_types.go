@@ -55,9 +55,53 @@ func kindsOf(t string) []kind {
 	return []kind{kNull}
 }
 
+// plainAdmits reports whether none of types names an element type
+// ("array-string") and one of them admits kind k: the common case, decided
+// without building checkType's tables.
+func plainAdmits(types []string, k kind) bool {
+	for _, t := range types {
+		if strings.IndexByte(t, '-') >= 0 {
+			return false
+		}
+	}
+	for _, t := range types {
+		switch t {
+		case "number":
+			if k == kInt || k == kFloat {
+				return true
+			}
+		case "string":
+			if k == kString {
+				return true
+			}
+		case "array":
+			if k == kArray {
+				return true
+			}
+		case "object":
+			if k == kObject {
+				return true
+			}
+		case "boolean":
+			if k == kBool {
+				return true
+			}
+		case "expref":
+			if k == kExpref {
+				return true
+			}
+		default:
+			if k == kNull {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // checkType is jmespath's _type_check_single.
 func checkType(fname string, v value, types []string) error {
-	if len(types) == 0 {
+	if len(types) == 0 || plainAdmits(types, v.kind) {
 		return nil
 	}
 	var allowed []kind
