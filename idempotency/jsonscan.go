@@ -141,17 +141,20 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 					return nil, nil, err
 				}
 			case 't':
-				if i, err = scanLiteral(text, i, "true"); err != nil {
-					return nil, nil, err
+				if len(text)-i < 4 || text[i:i+4] != "true" { // one word compare
+					return nil, nil, jsonError(errJSONSyntax, i)
 				}
+				i += 4
 			case 'f':
-				if i, err = scanLiteral(text, i, "false"); err != nil {
-					return nil, nil, err
+				if len(text)-i < 5 || text[i:i+5] != "false" { // one word compare
+					return nil, nil, jsonError(errJSONSyntax, i)
 				}
+				i += 5
 			case 'n':
-				if i, err = scanLiteral(text, i, "null"); err != nil {
-					return nil, nil, err
+				if len(text)-i < 4 || text[i:i+4] != "null" { // one word compare
+					return nil, nil, jsonError(errJSONSyntax, i)
 				}
+				i += 4
 			default:
 				if i, err = scanNumber(text, i); err != nil {
 					return nil, nil, err
@@ -184,13 +187,6 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 			return nil, nil, jsonError(errJSONSyntax, i)
 		}
 	}
-}
-
-func scanLiteral(text string, i int, lit string) (int, error) {
-	if len(text)-i < len(lit) || text[i:i+len(lit)] != lit {
-		return 0, jsonError(errJSONSyntax, i)
-	}
-	return i + len(lit), nil
 }
 
 // skipWS returns the offset of the first non-whitespace byte at or after i.
