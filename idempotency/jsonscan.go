@@ -156,6 +156,18 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 				}
 				i += 4
 			default:
+				// A plain integer (no sign, fraction or exponent, not
+				// too long) is checked here; others by scanNumber.
+				if c >= '1' && c <= '9' {
+					j := i + 1
+					for j < len(text) && isDigit(text[j]) {
+						j++
+					}
+					if j < len(text) && text[j] != '.' && text[j]|0x20 != 'e' && j-i <= maxIntDigits {
+						i = j
+						break
+					}
+				}
 				if i, err = scanNumber(text, i); err != nil {
 					return nil, nil, err
 				}
