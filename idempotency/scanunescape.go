@@ -97,7 +97,13 @@ found:
 // length of the unescaped content, or the error and its offset.
 func unescapeTail(text string, j int, out []byte, n int) (end, m int, kind error, at int) {
 	for {
-		// j is at a quote, a backslash or a control byte.
+		// j is at a quote, a backslash or a control byte. \" first: a
+		// JSON document in a string has one at each of its quotes.
+		if c := text[j]; c == '\\' && j+1 < len(text) && text[j+1] == '"' {
+			store1(out, n, '"')
+			n, j = n+1, j+2
+			goto plain
+		}
 		switch c := text[j]; {
 		case c == '"':
 			return j + 1, n, nil, 0
@@ -129,6 +135,7 @@ func unescapeTail(text string, j int, out []byte, n int) (end, m int, kind error
 		default:
 			return 0, 0, errJSONEscape, j
 		}
+	plain:
 		// Copy up to the next special byte, eight bytes at a time.
 		for j+8 <= len(text) {
 			w := load8(text, j)
@@ -149,6 +156,11 @@ func unescapeTail(text string, j int, out []byte, n int) (end, m int, kind error
 		}
 	next:
 	}
+}
+
+// store1 writes c at out[n], which the caller guarantees is in range.
+func store1(out []byte, n int, c byte) {
+	*(*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(out)), n)) = c
 }
 
 // store8 writes w at out[n:n+8] (little-endian, as load8 reads), which the
