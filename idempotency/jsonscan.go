@@ -95,9 +95,10 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 				return nil, nil, err
 			}
 		colon:
-			i = skipWS(text, i)
-			if i >= len(text) || text[i] != ':' {
-				return nil, nil, jsonError(errJSONSyntax, i)
+			if i >= len(text) || text[i] != ':' { // most keys end right at their colon
+				if i = skipWS(text, i); i >= len(text) || text[i] != ':' {
+					return nil, nil, jsonError(errJSONSyntax, i)
+				}
 			}
 			i = skipWS(text, i+1)
 		}
