@@ -3,6 +3,7 @@ package idempotency
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,17 +26,45 @@ var scanCases = []string{
 	"[" + strings.Repeat("9", 4301) + ".5]", `{"n":` + strings.Repeat("1", 4301) + `}`,
 }
 
+// padded is followed by enough text for the scanner's word-at-a-time fast
+// paths (keys and values checked in one or two words, short strings checked
+// only, literals and integers in place) to look at what comes before it.
+const padded = `, "padding": "0123456789abcdefghijklmnopqrstuvwxyz"}`
+
+// fastPathCases are texts for those fast paths: strings around their limits
+// (7 and 15 bytes in a word or two, 47 before longString), plain, with
+// valid escapes and with invalid ones, as keys and as values; literals and
+// integers and their near misses; each followed by more text.
+func fastPathCases() []string {
+	var cases []string
+	for _, body := range []string{
+		"abcdefg", "abcdefgh", "abcdefghijklmno", "abcdefghijklmnop", strings.Repeat("x", 45), strings.Repeat("x", 46), strings.Repeat("x", 47),
+		`a\"b`, `ab\\cdefghijkl`, `\u00e9\u00E9xyz`, `\ud83d\ude00`, `abcdefghijklmn\/`,
+		`a\x`, `abcdefgh\q`, `\u12g4`, `\u12`, `abc\`, "ab\x01cd", "abcdefghij\x1f", "\x7f\xc3\xa9",
+		strings.Repeat("x", 40) + `\z`, strings.Repeat("x", 44) + `\u00`,
+	} {
+		cases = append(cases, `{"`+body+`": 1`+padded, `{"k": "`+body+`"`+padded, `["`+body+`", 1, 2, 3, 4, 5, 6, 7, 8, 9]`)
+	}
+	for _, v := range []string{"true", "false", "null", "tru", "fals", "nul", "truE", "nulL", "123", "1234567890123456789012",
+		"0", "01", "1.", "1.5", "1e5", "1E+5", "12e", "-5", "9" + strings.Repeat("9", 4300)} {
+		cases = append(cases, `{"k": `+v+padded, `[`+v+`, 1, 2, 3, 4, 5, 6, 7, 8, 9]`, `[`+v+`]`)
+	}
+	// Keys without their colon, or with space before it.
+	cases = append(cases, `{"abc" 1`+padded, `{"abc"1`+padded, `{"abc" : 1`+padded, `{"abcdefghijkl"	:1`+padded, `{"abc",1`+padded)
+	return cases
+}
+
 // TestScanMatchesFastjson checks the scanner and the lazy tree against
 // fastjson (what parseDoc used before) on the edge cases.
 func TestScanMatchesFastjson(t *testing.T) {
-	for _, c := range scanCases {
+	for _, c := range slices.Concat(scanCases, fastPathCases()) {
 		checkScanMatchesFastjson(t, c)
 	}
 }
 
 // FuzzScan is the same check on arbitrary texts.
 func FuzzScan(f *testing.F) {
-	for _, c := range scanCases {
+	for _, c := range slices.Concat(scanCases, fastPathCases()) {
 		f.Add(c)
 	}
 	for _, c := range loadGolden(f) {
