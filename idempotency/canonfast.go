@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unsafe"
+
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
 
 // wholeLimit is the largest event whose whole-event key is derived in one
@@ -197,23 +199,23 @@ func (st *deriveState) fkey(text string, ks, ke int32, esc bool) string {
 func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
 	e := &st.enc
 	// A string without escapes ends at the first special byte (see
-	// special), found eight bytes at a time; it is its own canonical form
+	// swar.Special), found eight bytes at a time; it is its own canonical form
 	// when it is printable ASCII (w|(w+ones) flags the bytes >= 0x7f, and
 	// maybe a byte after a 0xff, which only sends it to rawString).
 	var high uint64
 	for j := i + 1; j+8 <= len(text); j += 8 {
 		w := load8(text, j)
-		m := special(w)
+		m := swar.Special(w)
 		if m == 0 {
-			high |= w | (w + ones)
+			high |= w | (w + swar.Ones)
 			continue
 		}
 		k := bits.TrailingZeros64(m) >> 3
 		if j += k; text[j] != '"' {
 			break // an escape or a control character
 		}
-		high |= (w | (w + ones)) & (1<<(8*k) - 1)
-		if high&highs == 0 {
+		high |= (w | (w + swar.Ones)) & (1<<(8*k) - 1)
+		if high&swar.Highs == 0 {
 			e.copyText(text, i, j+1)
 		} else {
 			e.rawString(text[i+1 : j])

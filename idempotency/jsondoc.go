@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"unicode/utf8"
+
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
 
 // jkind is the JSON type of a node.
@@ -143,7 +145,7 @@ func shortStringEnd(s string, i int) (int, bool) {
 	j, esc := i+1, false
 	for {
 		for j+8 <= len(s) {
-			if m := special(load8(s, j)); m != 0 {
+			if m := swar.Special(load8(s, j)); m != 0 {
 				j += bits.TrailingZeros64(m) >> 3
 				goto stop
 			}
@@ -173,8 +175,8 @@ func (st *deriveState) unescape(raw string) string {
 		// so a whole word always fits in out.
 		for i+8 <= len(raw) {
 			w := load8(raw, i)
-			x := w ^ slashes
-			if m := (x - ones) &^ x & highs; m != 0 {
+			x := w ^ swar.Slashes
+			if m := (x - swar.Ones) &^ x & swar.Highs; m != 0 {
 				k := bits.TrailingZeros64(m) >> 3
 				binary.LittleEndian.PutUint64(out[n:], w)
 				n, i = n+k, i+k

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
 
 // maxDepth is the deepest nesting accepted: a value nested in more than 300
@@ -76,9 +78,9 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 			// others are checked by scanString.
 			needKey = false
 			if i+17 <= len(text) && text[i] == '"' {
-				j, m := i+1, special(load8(text, i+1))
+				j, m := i+1, swar.Special(load8(text, i+1))
 				if m == 0 {
-					j, m = i+9, special(load8(text, i+9))
+					j, m = i+9, swar.Special(load8(text, i+9))
 				}
 				if m != 0 {
 					if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' {
@@ -126,9 +128,9 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 			case '"':
 				// As for keys: a short plain string in two words.
 				if i+17 <= len(text) {
-					j, m := i+1, special(load8(text, i+1))
+					j, m := i+1, swar.Special(load8(text, i+1))
 					if m == 0 {
-						j, m = i+9, special(load8(text, i+9))
+						j, m = i+9, swar.Special(load8(text, i+9))
 					}
 					if m != 0 {
 						if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' {

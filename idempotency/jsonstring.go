@@ -3,24 +3,9 @@ package idempotency
 import (
 	"math/bits"
 	"unsafe"
-)
 
-// SWAR constants: one byte repeated eight times.
-const (
-	ones    = 0x0101010101010101
-	highs   = 0x8080808080808080
-	quotes  = '"' * ones
-	slashes = '\\' * ones
-	spaces  = 0x20 * ones
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
-
-// special returns a mask with the high bit set in the first byte of w (and
-// maybe later ones) that is '"', '\\' or a control character.
-func special(w uint64) uint64 {
-	q := w ^ quotes
-	s := w ^ slashes
-	return ((q-ones)&^q | (s-ones)&^s | (w-spaces)&^w) & highs
-}
 
 // load8 reads 8 bytes of text at i (i+8 <= len(text)), little-endian.
 func load8(text string, i int) uint64 {
@@ -38,7 +23,7 @@ func (st *deriveState) scanString(text string, i int) (int, error) {
 	// start by the full scan, which reports errors.
 fast:
 	for j := i + 1; j+8 <= len(text) && j-i < longString; {
-		m := special(load8(text, j))
+		m := swar.Special(load8(text, j))
 		if m == 0 {
 			j += 8
 			continue
@@ -107,12 +92,12 @@ func scanStringAt(text string, i int) (end int, esc, canon bool, kind error, at 
 		// not, which the encoder handles the same (only slower).
 		for i+8 <= len(text) {
 			w := load8(text, i)
-			if m := special(w); m != 0 {
-				high |= w | (w + ones)
+			if m := swar.Special(w); m != 0 {
+				high |= w | (w + swar.Ones)
 				i += bits.TrailingZeros64(m) >> 3
 				goto found
 			}
-			high |= w | (w + ones)
+			high |= w | (w + swar.Ones)
 			i += 8
 		}
 		for ; i < len(text); i++ {
@@ -134,7 +119,7 @@ func scanStringAt(text string, i int) (end int, esc, canon bool, kind error, at 
 		}
 		switch c := text[i]; {
 		case c == '"':
-			return i + 1, esc, canon && high&highs == 0, nil, 0
+			return i + 1, esc, canon && high&swar.Highs == 0, nil, 0
 		case c == '\\':
 			esc = true
 			if i+1 >= len(text) {

@@ -3,6 +3,8 @@ package idempotency
 import (
 	"math/bits"
 	"unicode/utf8"
+
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
 
 // needsEscape marks the bytes that ensure_ascii output cannot carry as is:
@@ -81,8 +83,8 @@ func appendPyUnit(dst []byte, r rune) []byte {
 // escapeMask flags (high bit of each byte, exact for the first one) the
 // bytes of w that needsEscape marks.
 func escapeMask(w uint64) uint64 {
-	d := w ^ (0x7f * ones)
-	return special(w) | w&highs | (d-ones)&^d&highs
+	d := w ^ (0x7f * swar.Ones)
+	return swar.Special(w) | w&swar.Highs | (d-swar.Ones)&^d&swar.Highs
 }
 
 func appendU4(dst []byte, r rune) []byte {

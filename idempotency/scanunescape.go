@@ -3,6 +3,8 @@ package idempotency
 import (
 	"math/bits"
 	"unsafe"
+
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
 
 // unescapeFrom is the length (quotes included) from which scanString, when
@@ -51,13 +53,13 @@ func (st *deriveState) scanUnescape(text string, i int) (end int, esc, canon boo
 	for j+8 <= len(text) {
 		w := load8(text, j)
 		store8(out, n, w)
-		if m := special(w); m != 0 {
-			high |= w | (w + ones)
+		if m := swar.Special(w); m != 0 {
+			high |= w | (w + swar.Ones)
 			k := bits.TrailingZeros64(m) >> 3
 			n, j = n+k, j+k
 			goto found
 		}
-		high |= w | (w + ones)
+		high |= w | (w + swar.Ones)
 		n, j = n+8, j+8
 	}
 	for ; j < len(text) && !needsCheck[text[j]]; j++ {
@@ -73,7 +75,7 @@ func (st *deriveState) scanUnescape(text string, i int) (end int, esc, canon boo
 found:
 	switch c := text[j]; {
 	case c == '"':
-		end, canon = j+1, canon && high&highs == 0
+		end, canon = j+1, canon && high&swar.Highs == 0
 		if end-i >= longString {
 			st.strs = append(st.strs, jstr{start: int32(i), end: int32(end), canon: canon})
 		}
@@ -140,7 +142,7 @@ func unescapeTail(text string, j int, out []byte, n int) (end, m int, kind error
 		for j+8 <= len(text) {
 			w := load8(text, j)
 			store8(out, n, w)
-			if m := special(w); m != 0 {
+			if m := swar.Special(w); m != 0 {
 				k := bits.TrailingZeros64(m) >> 3
 				n, j = n+k, j+k
 				goto next

@@ -5,6 +5,8 @@ import (
 	"math/bits"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/idemproxy/idemproxy/internal/swar"
 )
 
 // appendJSONString appends s as a JSON string exactly as encoding/json
@@ -78,19 +80,8 @@ func appendJSONContent(dst []byte, s []byte) []byte {
 	return append(dst, s[start:]...)
 }
 
-// SWAR constants: one byte repeated eight times.
-const (
-	ones    = 0x0101010101010101
-	highs   = 0x8080808080808080
-	quotes  = '"' * ones
-	slashes = '\\' * ones
-	spaces  = 0x20 * ones
-)
-
 // stopMask has the high bit set in the first byte of w (maybe in later
 // ones too) that is '"', '\\', a control character or not ASCII.
 func stopMask(w uint64) uint64 {
-	q := w ^ quotes
-	s := w ^ slashes
-	return ((q-ones)&^q | (s-ones)&^s | (w-spaces)&^w | w) & highs
+	return swar.Special(w) | w&swar.Highs
 }
