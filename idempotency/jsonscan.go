@@ -126,7 +126,10 @@ func (st *deriveState) scan(text string) (conts []jcont, strs []jstr, err error)
 				needKey = isObj == 1
 				continue // the first member (or element)
 			case '"':
-				// As for keys: a short plain string in two words.
+				// As for keys: a short plain string in two words. The
+				// check is written out in both places: a function for it
+				// would not be inlined (cost 148), and calling it costs
+				// about 5% of a key's instructions (callgrind).
 				if i+17 <= len(text) {
 					j, m := i+1, swar.Special(load8(text, i+1))
 					if m == 0 {
