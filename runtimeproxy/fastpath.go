@@ -138,6 +138,20 @@ func (s *Server) serveFast(c net.Conn) {
 		if !s.trackConn(fc, false) {
 			return // shutting down
 		}
+		if err == nil && s.passive {
+			switch s.relayRaw(fc, len(head)) {
+			case rawServed:
+				if !s.trackConn(fc, true) {
+					return
+				}
+				continue
+			case rawClosed:
+				return
+			}
+			// Declined: the relay may have peeked further and moved the
+			// buffered bytes.
+			head, _ = fc.br.Peek(len(head))
+		}
 		var req *http.Request
 		if err == nil {
 			req = leanFastRequest(head, fc.br)

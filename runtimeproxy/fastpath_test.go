@@ -56,6 +56,10 @@ func (r *rawConn) roundTrip(raw string) (*http.Response, string) {
 // then Expect: 100-continue), and checks that each is answered and
 // forwarded.
 func TestFastPathHandsOverOnTheSameConnection(t *testing.T) {
+	bothPaths(t, testFastPathHandsOverOnTheSameConnection)
+}
+
+func testFastPathHandsOverOnTheSameConnection(t *testing.T, ic Interceptor) {
 	up := newFakeUpstream(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
 		if r.URL.Path == pathInvocationNext {
 			w.Header().Set(HeaderRequestID, "id-1")
@@ -66,7 +70,7 @@ func TestFastPathHandsOverOnTheSameConnection(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = w.Write(body)
 	})
-	_, base := startProxy(t, up.hostPort(), nil)
+	_, base := startProxy(t, up.hostPort(), ic)
 	rc := dialRaw(t, base)
 	resp, body := rc.roundTrip("GET " + pathInvocationNext + " HTTP/1.1\r\nHost: x\r\n\r\n")
 	if resp.StatusCode != 200 || body != `{"n":1}` || resp.Header.Get(HeaderRequestID) != "id-1" || resp.Header.Get("Date") == "" {
@@ -135,6 +139,10 @@ func TestFastPathChunkedResponseBody(t *testing.T) {
 // connection after each answer, without saying so: the proxy's next
 // request finds a dead pooled connection and must send again.
 func TestDirectClientRetriesAStaleConnection(t *testing.T) {
+	bothPaths(t, testDirectClientRetriesAStaleConnection)
+}
+
+func testDirectClientRetriesAStaleConnection(t *testing.T, ic Interceptor) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -156,7 +164,7 @@ func TestDirectClientRetriesAStaleConnection(t *testing.T) {
 			}()
 		}
 	}()
-	_, base := startProxy(t, ln.Addr().String(), nil)
+	_, base := startProxy(t, ln.Addr().String(), ic)
 	for i := range 3 {
 		resp, body := do(t, "GET", base+pathInvocationNext, nil, nil)
 		if resp.StatusCode != 200 || string(body) != "GE" {

@@ -3,6 +3,7 @@ package runtimeproxy
 import (
 	"context"
 	"sync"
+	"testing"
 )
 
 // recordingInterceptor returns a fixed decision and records what it saw.
@@ -67,4 +68,16 @@ func (r *recordingInterceptor) reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.invokes, r.results, r.nErrors, r.resultOf = nil, nil, 0, nil
+}
+
+// observing forwards everything as PassThrough does, but is not
+// PassThrough: a proxy with it serves every request the usual way, never
+// by the byte relay.
+type observing struct{ PassThrough }
+
+// bothPaths runs test against a proxy on the byte relay (PassThrough) and
+// one on the usual path.
+func bothPaths(t *testing.T, test func(t *testing.T, ic Interceptor)) {
+	t.Run("byte relay", func(t *testing.T) { test(t, nil) })
+	t.Run("usual path", func(t *testing.T) { test(t, observing{}) })
 }

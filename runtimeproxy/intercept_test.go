@@ -129,14 +129,16 @@ func TestInterceptorAnswersInvocationsItself(t *testing.T) {
 	}
 }
 
-func TestUpstreamUnreachableGives502(t *testing.T) {
+func TestUpstreamUnreachableGives502(t *testing.T) { bothPaths(t, testUpstreamUnreachableGives502) }
+
+func testUpstreamUnreachableGives502(t *testing.T, ic Interceptor) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	dead := ln.Addr().String()
 	ln.Close()
-	_, base := startProxy(t, dead, nil)
+	_, base := startProxy(t, dead, ic)
 	resp, body := do(t, "GET", base+pathInvocationNext, nil, nil)
 	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(body), `"errorType":"Runtime.ProxyUpstreamError"`) {
 		t.Errorf("got %d %s", resp.StatusCode, body)
@@ -202,8 +204,12 @@ func TestNoContentTypeIsInvented(t *testing.T) {
 // TestRuntimeThatHangsUpTakesNoEvent: a runtime that gives up its /next
 // must not leave an upstream long poll behind that swallows the next event.
 func TestRuntimeThatHangsUpTakesNoEvent(t *testing.T) {
+	bothPaths(t, testRuntimeThatHangsUpTakesNoEvent)
+}
+
+func testRuntimeThatHangsUpTakesNoEvent(t *testing.T, ic Interceptor) {
 	up := newQueueUpstream(t)
-	_, base := startProxy(t, up.hostPort(), nil)
+	_, base := startProxy(t, up.hostPort(), ic)
 	addr := strings.TrimPrefix(base, "http://")
 	c, err := net.Dial("tcp", addr)
 	if err != nil {

@@ -111,6 +111,10 @@ func do(t *testing.T, method, url string, body io.Reader, header http.Header) (*
 }
 
 func TestStatusCodesPassThroughUnchanged(t *testing.T) {
+	bothPaths(t, testStatusCodesPassThroughUnchanged)
+}
+
+func testStatusCodesPassThroughUnchanged(t *testing.T, ic Interceptor) {
 	paths := []struct{ method, path string }{
 		{"GET", "/2018-06-01/runtime/invocation/next"},
 		{"POST", "/2018-06-01/runtime/invocation/req-1/response"},
@@ -130,7 +134,7 @@ func TestStatusCodesPassThroughUnchanged(t *testing.T) {
 			w.WriteHeader(code)
 			_, _ = w.Write([]byte(`{"errorMessage":"m","errorType":"T","path":"` + r.URL.Path + `"}`))
 		})
-		_, base := startProxy(t, up.hostPort(), nil)
+		_, base := startProxy(t, up.hostPort(), ic)
 		for _, p := range paths {
 			resp, body := do(t, p.method, base+p.path, strings.NewReader("x"), nil)
 			if resp.StatusCode != code {
@@ -153,6 +157,10 @@ func TestStatusCodesPassThroughUnchanged(t *testing.T) {
 }
 
 func TestHeadersBothWaysWithoutHopByHop(t *testing.T) {
+	bothPaths(t, testHeadersBothWaysWithoutHopByHop)
+}
+
+func testHeadersBothWaysWithoutHopByHop(t *testing.T, ic Interceptor) {
 	up := newFakeUpstream(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
 		h := w.Header()
 		h.Set("Lambda-Runtime-Aws-Request-Id", "abc")
@@ -166,7 +174,7 @@ func TestHeadersBothWaysWithoutHopByHop(t *testing.T) {
 		w.WriteHeader(200)
 		_, _ = w.Write([]byte(`{}`))
 	})
-	_, base := startProxy(t, up.hostPort(), nil)
+	_, base := startProxy(t, up.hostPort(), ic)
 
 	resp, _ := do(t, "GET", base+pathInvocationNext, nil, nil)
 	for _, k := range []string{"Lambda-Runtime-Aws-Request-Id", "Lambda-Runtime-Deadline-Ms", "Lambda-Runtime-Invoked-Function-Arn", "Lambda-Runtime-Trace-Id", "Lambda-Runtime-Client-Context"} {

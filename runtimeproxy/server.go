@@ -47,6 +47,9 @@ type Server struct {
 	client      *http.Client
 	direct      *directClient
 	interceptor Interceptor
+	// passive: the Interceptor is PassThrough, so requests may take the
+	// byte relay (rawrelay.go).
+	passive     bool
 	log         *slog.Logger
 	maxBuffered int
 	localAPI    http.Handler
@@ -108,6 +111,7 @@ func New(opts Options) (*Server, error) {
 	if s.interceptor == nil {
 		s.interceptor = PassThrough{}
 	}
+	_, s.passive = s.interceptor.(PassThrough)
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

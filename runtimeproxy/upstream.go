@@ -80,6 +80,13 @@ func (c *directConn) abort() {
 	_ = c.nc.SetDeadline(time.Unix(1, 0))
 }
 
+// isAborted reports whether abort was called.
+func (c *directConn) isAborted() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.aborted
+}
+
 // setReadDeadline sets the read deadline unless c was aborted.
 func (c *directConn) setReadDeadline(t time.Time) {
 	c.mu.Lock()
@@ -221,24 +228,34 @@ func (d *directClient) roundTrip(ctx context.Context, c *directConn, req *http.R
 		return fail(err)
 	}
 	wrote = true
+	resp, err := d.readFinal(c, req)
+	if err != nil {
+		return fail(err)
+	}
+	if resp.Body == http.NoBody {
+		d.release(c, stop, !resp.Close)
+	} else {
+		resp.Body = &directBody{d: d, c: c, body: resp.Body, stop: stop, keep: !resp.Close}
+	}
+	return resp, true, nil
+}
+
+// readFinal reads the next final answer on c, skipping informational (1xx)
+// ones; an upstream that switches protocols fails.
+func (d *directClient) readFinal(c *directConn, req *http.Request) (*http.Response, error) {
 	for skipped := 0; ; skipped++ {
 		resp, err := d.readResponse(c, req)
 		if err != nil {
-			return fail(err)
+			return nil, err
 		}
-		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
-			if resp.StatusCode == http.StatusSwitchingProtocols {
-				return fail(errors.New("runtimeproxy: upstream switched protocols"))
-			}
-			if resp.Body == http.NoBody {
-				d.release(c, stop, !resp.Close)
-			} else {
-				resp.Body = &directBody{d: d, c: c, body: resp.Body, stop: stop, keep: !resp.Close}
-			}
-			return resp, true, nil
+		if resp.StatusCode == http.StatusSwitchingProtocols {
+			return nil, errors.New("runtimeproxy: upstream switched protocols")
+		}
+		if resp.StatusCode >= 200 {
+			return resp, nil
 		}
 		if skipped == 5 {
-			return fail(errors.New("runtimeproxy: too many informational responses from upstream"))
+			return nil, errors.New("runtimeproxy: too many informational responses from upstream")
 		}
 		_ = resp.Body.Close()
 	}

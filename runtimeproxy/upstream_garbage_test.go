@@ -82,11 +82,11 @@ func (b *syncBuffer) String() string {
 
 // startLoggedProxy starts a proxy whose log goes to the returned buffer,
 // with the given head timeout on its direct path.
-func startLoggedProxy(t *testing.T, upstream string, headTimeout time.Duration) (*syncBuffer, string) {
+func startLoggedProxy(t *testing.T, ic Interceptor, upstream string, headTimeout time.Duration) (*syncBuffer, string) {
 	t.Helper()
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	s, err := New(Options{Addr: "127.0.0.1:0", Upstream: upstream, Logger: log})
+	s, err := New(Options{Addr: "127.0.0.1:0", Upstream: upstream, Logger: log, Interceptor: ic})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +119,12 @@ func getNext(t *testing.T, base string, limit time.Duration) (int, string) {
 const secret = "SECRET-EVENT-BYTES"
 
 func TestGarbageWithoutNewlineFailsNext(t *testing.T) {
+	bothPaths(t, testGarbageWithoutNewlineFailsNext)
+}
+
+func testGarbageWithoutNewlineFailsNext(t *testing.T, ic Interceptor) {
 	up := rawUpstream(t, func(c net.Conn) { _, _ = c.Write([]byte(secret + " not HTTP, and no newline")) })
-	logs, base := startLoggedProxy(t, up, 200*time.Millisecond)
+	logs, base := startLoggedProxy(t, ic, up, 200*time.Millisecond)
 	status, body := getNext(t, base, 5*time.Second)
 	if status != http.StatusBadGateway {
 		t.Errorf("status %d, want 502", status)
@@ -130,7 +134,9 @@ func TestGarbageWithoutNewlineFailsNext(t *testing.T) {
 	}
 }
 
-func TestEndlessHeadFailsNext(t *testing.T) {
+func TestEndlessHeadFailsNext(t *testing.T) { bothPaths(t, testEndlessHeadFailsNext) }
+
+func testEndlessHeadFailsNext(t *testing.T, ic Interceptor) {
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	up := rawUpstream(t, func(c net.Conn) {
 		for i := 0; i < 64; i++ { // 4 MiB without a newline, quickly
@@ -140,18 +146,20 @@ func TestEndlessHeadFailsNext(t *testing.T) {
 		}
 	})
 	// The head timeout is long: the size limit must end it first.
-	_, base := startLoggedProxy(t, up, time.Minute)
+	_, base := startLoggedProxy(t, ic, up, time.Minute)
 	if status, _ := getNext(t, base, 10*time.Second); status != http.StatusBadGateway {
 		t.Errorf("status %d, want 502", status)
 	}
 }
 
-func TestMalformedAnswerIsNotQuoted(t *testing.T) {
+func TestMalformedAnswerIsNotQuoted(t *testing.T) { bothPaths(t, testMalformedAnswerIsNotQuoted) }
+
+func testMalformedAnswerIsNotQuoted(t *testing.T, ic Interceptor) {
 	up := rawUpstream(t, func(c net.Conn) {
 		_, _ = c.Write([]byte(secret + " garbage\r\nX: " + secret + "\r\n\r\n"))
 		c.Close()
 	})
-	logs, base := startLoggedProxy(t, up, time.Second)
+	logs, base := startLoggedProxy(t, ic, up, time.Second)
 	status, body := getNext(t, base, 5*time.Second)
 	if status != http.StatusBadGateway {
 		t.Errorf("status %d, want 502", status)
@@ -165,11 +173,15 @@ func TestMalformedAnswerIsNotQuoted(t *testing.T) {
 }
 
 func TestMalformedHeaderLineIsNotQuoted(t *testing.T) {
+	bothPaths(t, testMalformedHeaderLineIsNotQuoted)
+}
+
+func testMalformedHeaderLineIsNotQuoted(t *testing.T, ic Interceptor) {
 	up := rawUpstream(t, func(c net.Conn) {
 		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\n" + secret + " no colon\r\n\r\n"))
 		c.Close()
 	})
-	logs, base := startLoggedProxy(t, up, time.Second)
+	logs, base := startLoggedProxy(t, ic, up, time.Second)
 	status, body := getNext(t, base, 5*time.Second)
 	if status != http.StatusBadGateway || strings.Contains(body, secret) || strings.Contains(logs.String(), secret) {
 		t.Errorf("status %d, body %s, logs %s", status, body, logs)
@@ -177,13 +189,17 @@ func TestMalformedHeaderLineIsNotQuoted(t *testing.T) {
 }
 
 func TestHeadTimeoutDoesNotLimitTheLongPoll(t *testing.T) {
+	bothPaths(t, testHeadTimeoutDoesNotLimitTheLongPoll)
+}
+
+func testHeadTimeoutDoesNotLimitTheLongPoll(t *testing.T, ic Interceptor) {
 	up := rawUpstream(t, func(c net.Conn) {
 		time.Sleep(400 * time.Millisecond) // the long poll: longer than the head timeout
 		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\n"))
 		time.Sleep(50 * time.Millisecond) // the rest of the head, within it
 		_, _ = c.Write([]byte(HeaderRequestID + ": id-1\r\nContent-Length: 2\r\n\r\n{}"))
 	})
-	_, base := startLoggedProxy(t, up, 200*time.Millisecond)
+	_, base := startLoggedProxy(t, ic, up, 200*time.Millisecond)
 	if status, body := getNext(t, base, 5*time.Second); status != http.StatusOK || body != "{}" {
 		t.Errorf("got %d %q, want 200 {}", status, body)
 	}

@@ -1,0 +1,312 @@
+package runtimeproxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+)
+
+// The byte relay serves the runtime's requests when there is nothing to
+// intercept (the Interceptor is PassThrough: idempotency disabled). A
+// request whose head scanRawRequest takes and whose whole body is already
+// in the connection's buffer (up to fastHeadMax, the buffer's size) is
+// written upstream as it came, with the upstream Host and its body by
+// length (a chunked body with no trailers is sent decoded, as the usual
+// path does); an answer whose head scanRawResponse takes is written back
+// as it came, its body copied by length. No http.Request, http.Response or
+// header map is made. Anything else (bigger or unusual requests, streamed
+// responses, answers that are chunked or carry hop-by-hop headers) takes
+// the usual path, which reads the same bytes; invocations are tracked as
+// on that path (InFlight).
+
+// rawOutcome is what relayRaw did with a request.
+type rawOutcome uint8
+
+const (
+	rawDeclined rawOutcome = iota // nothing consumed: the usual path serves it
+	rawServed                     // answered; the connection carries on
+	rawClosed                     // the connection must be closed
+)
+
+var errRuntimeHungUp = errors.New("runtimeproxy: the runtime hung up")
+
+// relayRaw serves the request whose head (of headLen bytes) is buffered in
+// fc.br, if the byte relay takes it.
+func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
+	head, _ := fc.br.Peek(headLen)
+	rq, ok := scanRawRequest(head)
+	if !ok {
+		return rawDeclined
+	}
+	total, size := headLen, 0
+	switch {
+	case rq.length > 0:
+		total, size = headLen+rq.length, rq.length
+		if total > fc.br.Size() {
+			return rawDeclined
+		}
+		if _, err := fc.br.Peek(total); err != nil {
+			return rawClosed
+		}
+	case rq.chunked:
+		for {
+			buf, _ := fc.br.Peek(fc.br.Buffered())
+			wire, n, more, ok := scanChunked(buf[headLen:])
+			if !ok {
+				return rawDeclined
+			}
+			if !more {
+				total, size = headLen+wire, n
+				break
+			}
+			if len(buf) >= fc.br.Size() {
+				return rawDeclined
+			}
+			if _, err := fc.br.Peek(len(buf) + 1); err != nil {
+				return rawClosed
+			}
+		}
+	}
+	req, _ := fc.br.Peek(total)
+	var t *tracked
+	if id, ok := resultID(req[rq.targetStart:rq.targetEnd]); ok {
+		s.mu.Lock()
+		t = s.invocations[string(id)]
+		s.mu.Unlock()
+	}
+	var out rawOutcome
+	c, err := s.rawSend(fc, rq, req, headLen, size)
+	switch {
+	case errors.Is(err, errRuntimeHungUp):
+		return rawClosed
+	case err != nil:
+		out = s.rawFailed(fc, rq, err)
+	default:
+		var status int
+		status, out = s.rawAnswer(fc, c, rq)
+		if t != nil && status/100 == 2 {
+			s.done(t.inv.RequestID, t)
+		}
+	}
+	if out == rawServed {
+		_, _ = fc.br.Discard(total)
+	}
+	return out
+}
+
+// resultID returns the request id of a POST .../{id}/response or
+// .../{id}/error target (plain path bytes, so unescaped already).
+func resultID(target []byte) ([]byte, bool) {
+	if len(target) <= len(pathInvocationPrefix) || string(target[:len(pathInvocationPrefix)]) != pathInvocationPrefix {
+		return nil, false
+	}
+	rest := target[len(pathInvocationPrefix):]
+	for _, suffix := range [...]string{invocationResponseSuffix, invocationErrorSuffix} {
+		if n := len(rest) - len(suffix); n > 0 && string(rest[n:]) == suffix {
+			for _, c := range rest[:n] {
+				if c == '/' {
+					return nil, false
+				}
+			}
+			return rest[:n], true
+		}
+	}
+	return nil, false
+}
+
+// rawSend writes the request upstream on a pooled connection and waits for
+// the first byte of the answer; a long poll is watched meanwhile, and ends
+// with errRuntimeHungUp if the runtime hangs up. As directClient.do does, a
+// request that failed on a reused connection before any answer arrived is
+// sent again on a new one if it is a GET or was not written whole.
+func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size int) (*directConn, error) {
+	for attempt := 0; ; attempt++ {
+		c, reused, err := s.direct.get(context.Background())
+		if err != nil {
+			return nil, err
+		}
+		c.aborted, c.cr.n = false, 0 // only sound connections come back from the pool
+		writeRawRequest(c.bw, req, rq, s.upstream, headLen, size)
+		err = c.bw.Flush()
+		flushed := err == nil
+		if flushed {
+			if rq.next {
+				fc.w.reset(fc.bw, fc.c)
+				s.watch.add(&fc.w, c.abort)
+			}
+			_, err = c.br.Peek(1)
+			if rq.next {
+				s.watch.remove(&fc.w)
+			}
+		}
+		if err == nil {
+			return c, nil
+		}
+		c.nc.Close()
+		if c.isAborted() {
+			return nil, errRuntimeHungUp
+		}
+		if !reused || attempt > 0 || c.cr.n > 0 || flushed && rq.post {
+			return nil, err
+		}
+	}
+}
+
+// writeRawRequest writes the request in req (head of headLen bytes, then
+// its body) to bw: the request line and headers as they came, except Host
+// (upstream's instead) and the body framing (Content-Length of the body's
+// size for a POST).
+func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, headLen, size int) {
+	_, _ = bw.Write(req[:rq.line])
+	_, _ = bw.WriteString("Host: ")
+	_, _ = bw.WriteString(host)
+	_, _ = bw.WriteString("\r\n")
+	for h := req[rq.line:headLen]; ; {
+		name, _, _, n, _ := nextField(h)
+		if name == nil {
+			break
+		}
+		switch fieldKind(name) {
+		case fieldHost, fieldLength, fieldCoding, fieldTrailer:
+		default:
+			_, _ = bw.Write(h[:n])
+		}
+		h = h[n:]
+	}
+	if rq.post {
+		_, _ = bw.WriteString("Content-Length: ")
+		_, _ = bw.Write(strconv.AppendInt(bw.AvailableBuffer(), int64(size), 10))
+		_, _ = bw.WriteString("\r\n")
+	}
+	_, _ = bw.WriteString("\r\n")
+	if body := req[headLen:]; rq.chunked {
+		chunkData(body, func(p []byte) { _, _ = bw.Write(p) })
+	} else {
+		_, _ = bw.Write(body[:size])
+	}
+}
+
+// rawAnswer relays upstream's answer on c to the runtime and returns its
+// status (0 if none came whole). c goes back to the pool if it is sound.
+func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, rawOutcome) {
+	buf, _ := c.br.Peek(c.br.Buffered())
+	end := headEnd(buf)
+	rs, ok := rawResponse{}, false
+	if end >= 0 {
+		rs, ok = scanRawResponse(buf[:end])
+	}
+	if !ok {
+		return s.parsedAnswer(fc, c, rq)
+	}
+	if rq.next && rs.status == http.StatusOK && rs.requestID[1] > 0 {
+		s.track(&Invocation{
+			RequestID: string(buf[rs.requestID[0]:rs.requestID[1]]),
+			Deadline:  parseDeadline(string(buf[rs.deadline[0]:rs.deadline[1]])),
+		}, false)
+	}
+	_, _ = fc.bw.Write(buf[:end])
+	_, _ = c.br.Discard(end)
+	for n := rs.length; n > 0; {
+		if c.br.Buffered() == 0 {
+			if _, err := c.br.Peek(1); err != nil {
+				c.nc.Close()
+				s.log.Debug("relay body", "error", safeError(err))
+				return rs.status, rawClosed // the runtime gets a truncated body, as upstream sent it
+			}
+		}
+		p, _ := c.br.Peek(min(n, c.br.Buffered()))
+		_, _ = fc.bw.Write(p)
+		_, _ = c.br.Discard(len(p))
+		n -= len(p)
+	}
+	s.releaseRaw(c, true)
+	if fc.bw.Flush() != nil {
+		return rs.status, rawClosed
+	}
+	return rs.status, rawServed
+}
+
+// parsedAnswer relays an answer the byte relay does not take (still
+// arriving, chunked, informational first, hop-by-hop headers) as the usual
+// path does: read by net/http's rules and written by fastWriter.
+func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, rawOutcome) {
+	method := http.MethodGet
+	if rq.post {
+		method = http.MethodPost
+	}
+	resp, err := s.direct.readFinal(c, &http.Request{Method: method})
+	if err != nil {
+		c.nc.Close()
+		return 0, s.rawFailed(fc, rq, err)
+	}
+	body := &eofBody{r: resp.Body}
+	resp.Body = body
+	fc.w.reset(fc.bw, fc.c)
+	if rq.next && resp.StatusCode == http.StatusOK && resp.Header.Get(HeaderRequestID) != "" {
+		event, err := readBody(resp)
+		if err != nil {
+			c.nc.Close()
+			return 0, s.rawFailed(fc, rq, err)
+		}
+		s.track(&Invocation{
+			RequestID: resp.Header.Get(HeaderRequestID),
+			Deadline:  parseDeadline(resp.Header.Get(HeaderDeadlineMs)),
+			Header:    resp.Header,
+		}, false)
+		s.deliver(&fc.w, resp, event)
+	} else {
+		s.relay(&fc.w, resp)
+	}
+	s.releaseRaw(c, body.eof && !resp.Close)
+	if !fc.w.finish() {
+		return resp.StatusCode, rawClosed
+	}
+	return resp.StatusCode, rawServed
+}
+
+// eofBody records that a body was read to its end.
+type eofBody struct {
+	r   io.ReadCloser
+	eof bool
+}
+
+func (b *eofBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+func (b *eofBody) Close() error { return b.r.Close() }
+
+// releaseRaw returns c to the pool if keep is set, the exchange was not
+// aborted and nothing follows the answer.
+func (s *Server) releaseRaw(c *directConn, keep bool) {
+	if keep && !c.isAborted() && c.br.Buffered() == 0 {
+		s.direct.put(c)
+		return
+	}
+	c.nc.Close()
+}
+
+// rawFailed answers the runtime when upstream could not be reached or
+// answered garbage, as upstreamFailed does.
+func (s *Server) rawFailed(fc *fastConn, rq rawRequest, err error) rawOutcome {
+	err = safeError(err)
+	method := http.MethodGet
+	if rq.post {
+		method = http.MethodPost
+	}
+	head, _ := fc.br.Peek(rq.targetEnd)
+	s.log.Error("upstream Runtime API request failed", "method", method, "path", string(head[rq.targetStart:]), "error", err)
+	fc.w.reset(fc.bw, fc.c)
+	writeError(&fc.w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API request failed: "+err.Error())
+	if !fc.w.finish() {
+		return rawClosed
+	}
+	return rawServed
+}
