@@ -77,6 +77,7 @@ func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 		t = s.invocations[string(id)]
 		s.mu.Unlock()
 	}
+	s.relayed.Add(1)
 	var out rawOutcome
 	c, err := s.rawSend(fc, rq, req, headLen, size)
 	switch {

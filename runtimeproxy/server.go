@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,7 +50,9 @@ type Server struct {
 	interceptor Interceptor
 	// passive: the Interceptor is PassThrough, so requests may take the
 	// byte relay (rawrelay.go).
-	passive     bool
+	passive bool
+	// relayed counts the requests the byte relay took (tests, diagnostics).
+	relayed     atomic.Int64
 	log         *slog.Logger
 	maxBuffered int
 	localAPI    http.Handler
