@@ -49,6 +49,15 @@ func fastPathCases() []string {
 		"0", "01", "1.", "1.5", "1e5", "1E+5", "12e", "-5", "9" + strings.Repeat("9", 4300)} {
 		cases = append(cases, `{"k": `+v+padded, `[`+v+`, 1, 2, 3, 4, 5, 6, 7, 8, 9]`, `[`+v+`]`)
 	}
+	// Long strings dense with \" and \\ (a JSON document in a string), the
+	// escapes at every offset in a word, ending in an escaped backslash or
+	// followed by what the in-word stepping must still stop at.
+	for n := 40; n < 58; n++ {
+		x := strings.Repeat("x", n)
+		for _, tail := range []string{`\"a\\b\"\"c\\\\`, `\\\"\\`, `\"\"\"\"\"\"\"\"\"`, `\"\n\"\u00e9\"`, `\"\"\x`, "\\\"\x01", `\\\\"`, "\\\"\xc3\xa9"} {
+			cases = append(cases, `{"k": "`+x+tail+`"`+padded, `["`+tail+x+tail+`", 1, 2, 3, 4, 5, 6, 7, 8, 9]`)
+		}
+	}
 	// Keys without their colon, or with space before it.
 	cases = append(cases, `{"abc" 1`+padded, `{"abc"1`+padded, `{"abc" : 1`+padded, `{"abcdefghijkl"	:1`+padded, `{"abc",1`+padded)
 	return cases
