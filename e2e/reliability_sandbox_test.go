@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/idemproxy/idemproxy/internal/freeport"
 	"github.com/idemproxy/idemproxy/internal/lambdatest"
 )
 
@@ -82,9 +83,11 @@ func waitRuns(path string, n int, timeout time.Duration) bool {
 // fault proxy after Refuse, an extension after its environment is reset):
 // the kernel hands out ports of its ephemeral range (32768-60999 here) as
 // the source ports of outgoing connections, so a listener there can find
-// its port taken when it listens again. These come from below that range.
+// its port taken when it listens again. These come from below that range,
+// above freeport.Reserved: the emulators' and test servers' ports
+// (freeport.Pick) never come from there.
 const (
-	quietPortLow  = 20000
+	quietPortLow  = freeport.Reserved
 	quietPortHigh = 32000
 )
 

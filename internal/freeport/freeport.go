@@ -13,6 +13,13 @@ import (
 // lowest is the first port considered; below it live well-known services.
 const lowest = 10000
 
+// Reserved is the first port Pick never hands out: ports from it up to the
+// ephemeral range are left to tests that hand out ports themselves, in
+// sequence (the e2e suite's quietPort), so that the two never pick the same
+// port at the same moment (seen in CI as an extension's "bind: address
+// already in use").
+const Reserved = 20000
+
 // fallbackEphemeralStart is Linux's default start of the ephemeral range.
 const fallbackEphemeralStart = 32768
 
@@ -22,7 +29,7 @@ var ErrNoPort = errors.New("freeport: no free loopback port found")
 // Pick returns n distinct ports on 127.0.0.1 that could be bound a moment
 // ago, chosen at random below the kernel's ephemeral port range.
 func Pick(n int) ([]int, error) {
-	high := ephemeralStart() - 1
+	high := min(ephemeralStart(), Reserved) - 1
 	if high <= lowest {
 		return kernelPorts(n)
 	}
