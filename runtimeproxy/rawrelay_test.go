@@ -247,3 +247,55 @@ func TestScanChunkedWaitsForTheRest(t *testing.T) {
 		}
 	}
 }
+
+// TestByteRelayConcurrentInvocations: concurrent invocations (Managed
+// Instances) on the byte relay, each on its own connection, get their own
+// events, post their own results, and leave nothing in flight.
+func TestByteRelayConcurrentInvocations(t *testing.T) {
+	const n = 16
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("req-%02d", i)
+	}
+	up := newQueueUpstream(t, ids...)
+	s, base := startProxy(t, up.hostPort(), nil)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			rc := dialRaw(t, base)
+			resp, ev := rc.roundTrip(nextHead)
+			id := resp.Header.Get(HeaderRequestID)
+			if ev != `{"id":"`+id+`"}` {
+				t.Errorf("event %s for id %q", ev, id)
+				return
+			}
+			body := "answer-for-" + id
+			resp, _ = rc.roundTrip("POST " + pathInvocationPrefix + id + "/response HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+				itoa(int64(len(body))) + "\r\n\r\n" + body)
+			if resp.StatusCode != 202 {
+				t.Errorf("%s: status %d", id, resp.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if got := s.InFlight(); len(got) != 0 {
+		t.Errorf("still in flight: %+v", got)
+	}
+	if got := s.relayed.Load(); got != 2*n {
+		t.Errorf("the byte relay took %d requests, want %d", got, 2*n)
+	}
+	seen := map[string]bool{}
+	for _, r := range up.requests() {
+		if r.Method != "POST" {
+			continue
+		}
+		id := strings.Split(r.Path, "/")[4]
+		if seen[id] || string(r.Body) != "answer-for-"+id {
+			t.Errorf("upstream %s got %q (seen before: %v)", r.Path, r.Body, seen[id])
+		}
+		seen[id] = true
+	}
+	if len(seen) != n {
+		t.Errorf("upstream got %d results, want %d", len(seen), n)
+	}
+}
