@@ -68,10 +68,19 @@ $(VENV)/.installed: test/requirements.txt
 # Corpora live in each package's testdata/fuzz; new failing inputs land there too.
 FUZZTIME ?= 30s
 CI_FUZZTIME ?= 3s
+# Go 1.26's fuzzing coordinator can fail a target with a bare "context deadline
+# exceeded" as -fuzztime ends (golang/go#75804, fixed in Go 1.27): such a run,
+# with no failing input written, is run once more; any other failure fails.
 fuzz:
 	@for pkg in $$(go list ./...); do \
 		for f in $$(go test -list 'Fuzz.*' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-			echo "== fuzz $$pkg $$f ($(FUZZTIME))"; go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/idemproxy-fuzz.log 2>&1 || { cat /tmp/idemproxy-fuzz.log; exit 1; }; \
+			echo "== fuzz $$pkg $$f ($(FUZZTIME))"; \
+			for try in 1 2; do \
+				if go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/idemproxy-fuzz.log 2>&1; then break; fi; \
+				if [ $$try = 1 ] && grep -q 'context deadline exceeded' /tmp/idemproxy-fuzz.log && ! grep -q 'Failing input written' /tmp/idemproxy-fuzz.log; then \
+					echo "   the fuzztime deadline race of Go 1.26 (golang/go#75804), no failing input: once more"; continue; fi; \
+				cat /tmp/idemproxy-fuzz.log; exit 1; \
+			done; \
 		done; \
 	done
 
