@@ -80,7 +80,8 @@ func (c *Core) waitLimit(ctx context.Context, now, deadline time.Time) (limit ti
 //     delivery timed out or crashed): the claim succeeds and the waiter runs
 //     the handler, as a retry arriving then would;
 //   - the record is still in progress: sleep and poll again, until the
-//     waiter's limit (waitLimit), after which it fails with
+//     waiter's limit (waitLimit: the last sleep is cut short to end there,
+//     for a last poll), after which it fails with
 //     IdempotencyAlreadyInProgressError as in InProgressFail mode.
 //
 // Sleeps never run past the found record's in-progress expiry (plus the clock
@@ -103,8 +104,15 @@ func (c *Core) waitInProgress(ctx context.Context, rec store.Record, d Derived, 
 			lapse := ipe.Add(c.cfg.ClockSkewTolerance + time.Millisecond).Sub(now)
 			sleep = max(min(sleep, lapse), time.Millisecond)
 		}
-		if !bounded || now.Add(sleep).After(limit) {
+		if !bounded {
 			return inProgress("deadline", polls)
+		}
+		if now.Add(sleep).After(limit) {
+			// The last sleep ends at the limit, for a last poll there: the
+			// waiter uses all the time it has.
+			if sleep = limit.Sub(now); sleep <= 0 {
+				return inProgress("deadline", polls)
+			}
 		}
 		if err := c.sleep(ctx, sleep); err != nil {
 			return inProgress("context ended", polls)

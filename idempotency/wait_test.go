@@ -140,15 +140,35 @@ func TestWaitGivesUpBeforeItsDeadline(t *testing.T) {
 	o := w.duplicate(5 * time.Second)
 	wantVerdict(t, o, Reject, ErrorTypeAlreadyInProgress)
 	waited := w.clock.now().Sub(start)
-	// The margin is a tenth of the 5 s: 500 ms.
-	if waited > 4500*time.Millisecond || waited < 4500*time.Millisecond-waitMaxDelay {
-		t.Fatalf("waited %s, want up to 4.5 s", waited)
+	// The margin is a tenth of the 5 s: 500 ms. The last sleep is cut
+	// short to end at the limit, for a last poll there.
+	if waited != 4500*time.Millisecond {
+		t.Fatalf("waited %s, want 4.5 s", waited)
 	}
 	if s := w.core.Stats(); s.InProgress != 1 || s.Claimed != 1 {
 		t.Fatalf("stats %+v", s)
 	}
 	if rec := w.only(t); rec.Owner == "" || rec.Status != store.StatusInProgress {
 		t.Fatalf("record changed: %+v", rec)
+	}
+}
+
+// TestWaitPollsAtItsLimit: a completion during the waiter's last,
+// shortened sleep is replayed by the poll at its limit.
+func TestWaitPollsAtItsLimit(t *testing.T) {
+	w := newWaitFixture(t, Config{})
+	cl := w.first(t, 60*time.Second)
+	start := w.clock.now()
+	limit := start.Add(4500 * time.Millisecond)
+	w.onSleep = func(int) {
+		if w.clock.now().Equal(limit) {
+			w.core.Succeeded(context.Background(), cl, []byte(`{"late":1}`), "application/json")
+		}
+	}
+	o := w.duplicate(5 * time.Second)
+	wantVerdict(t, o, Replay, "")
+	if string(o.Response) != `{"late":1}` || !w.clock.now().Equal(limit) {
+		t.Fatalf("replayed %q after %s, want {\"late\":1} after 4.5 s", o.Response, w.clock.now().Sub(start))
 	}
 }
 
