@@ -67,7 +67,7 @@ func FuzzRawRequest(f *testing.F) {
 		if left := br.Buffered() + src.Len(); left != len(data)-end-wire {
 			t.Fatalf("%q: the request is %d bytes, net/http read %d", data, end+wire, len(data)-left)
 		}
-		if want.Method != map[bool]string{false: "GET", true: "POST"}[rq.post] || want.RequestURI != string(data[rq.targetStart:rq.targetEnd]) ||
+		if want.Method != rq.method() || want.RequestURI != string(data[rq.targetStart:rq.targetEnd]) ||
 			rq.next != (want.RequestURI == pathInvocationNext && !rq.post) {
 			t.Fatalf("%q: scanned %+v, net/http %s %s", data, rq, want.Method, want.RequestURI)
 		}

@@ -21,6 +21,18 @@ type rawRequest struct {
 	// -1 for none.
 	chunked bool
 	length  int
+	// drop has bit k set for header line k that is not forwarded as it
+	// came (Host and the body framing); heads of more than 64 header lines
+	// are not taken.
+	drop uint64
+}
+
+// method returns the request's method.
+func (r rawRequest) method() string {
+	if r.post {
+		return "POST"
+	}
+	return "GET"
 }
 
 // rawResponse is an upstream answer head the byte relay takes
@@ -216,7 +228,7 @@ func scanRawRequest(head []byte) (rawRequest, bool) {
 	r.line = r.targetEnd + len(" HTTP/1.1\r\n")
 	r.next = !r.post && string(target) == pathInvocationNext
 	hosts, codings, trailers := 0, 0, 0
-	for h := head[r.line:]; ; {
+	for h, k := head[r.line:], 0; ; k++ {
 		name, vs, ve, n, ok := nextField(h)
 		if !ok {
 			return r, false
@@ -227,23 +239,30 @@ func scanRawRequest(head []byte) (rawRequest, bool) {
 			}
 			break
 		}
-		switch fieldKind(name) {
+		if k == 64 {
+			return r, false
+		}
+		switch kind := fieldKind(name); kind {
 		case fieldRefused:
 			return r, false
-		case fieldHost:
-			hosts++
-		case fieldLength:
-			if r.length >= 0 {
-				return r, false
+		case fieldHost, fieldLength, fieldCoding, fieldTrailer:
+			r.drop |= 1 << k
+			switch kind {
+			case fieldHost:
+				hosts++
+			case fieldLength:
+				if r.length >= 0 {
+					return r, false
+				}
+				if r.length, ok = rawLength(h[vs:ve]); !ok {
+					return r, false
+				}
+			case fieldCoding:
+				codings++
+				r.chunked = lowerEqual(h[vs:ve], "chunked")
+			default:
+				trailers++
 			}
-			if r.length, ok = rawLength(h[vs:ve]); !ok {
-				return r, false
-			}
-		case fieldCoding:
-			codings++
-			r.chunked = lowerEqual(h[vs:ve], "chunked")
-		case fieldTrailer:
-			trailers++
 		}
 		h = h[n:]
 	}

@@ -2,6 +2,7 @@ package runtimeproxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -73,6 +74,7 @@ func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 	req, _ := fc.br.Peek(total)
 	var t *tracked
 	if id, ok := resultID(req[rq.targetStart:rq.targetEnd]); ok {
+		// s.lookup, indexed with the id's bytes: no string is made.
 		s.mu.Lock()
 		t = s.invocations[string(id)]
 		s.mu.Unlock()
@@ -165,14 +167,10 @@ func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, h
 	_, _ = bw.WriteString("Host: ")
 	_, _ = bw.WriteString(host)
 	_, _ = bw.WriteString("\r\n")
-	for h := req[rq.line:headLen]; ; {
-		name, _, _, n, _ := nextField(h)
-		if name == nil {
-			break
-		}
-		switch fieldKind(name) {
-		case fieldHost, fieldLength, fieldCoding, fieldTrailer:
-		default:
+	// The lines were checked by scanRawRequest: each ends with CRLF.
+	for h, k := req[rq.line:headLen], 0; len(h) > 2; k++ {
+		n := bytes.IndexByte(h, '\n') + 1
+		if rq.drop&(1<<k) == 0 {
 			_, _ = bw.Write(h[:n])
 		}
 		h = h[n:]
@@ -234,11 +232,7 @@ func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, raw
 // arriving, chunked, informational first, hop-by-hop headers) as the usual
 // path does: read by net/http's rules and written by fastWriter.
 func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, rawOutcome) {
-	method := http.MethodGet
-	if rq.post {
-		method = http.MethodPost
-	}
-	resp, err := s.direct.readFinal(c, &http.Request{Method: method})
+	resp, err := s.direct.readFinal(c, &http.Request{Method: rq.method()})
 	if err != nil {
 		c.nc.Close()
 		return 0, s.rawFailed(fc, rq, err)
@@ -298,12 +292,8 @@ func (s *Server) releaseRaw(c *directConn, keep bool) {
 // answered garbage, as upstreamFailed does.
 func (s *Server) rawFailed(fc *fastConn, rq rawRequest, err error) rawOutcome {
 	err = safeError(err)
-	method := http.MethodGet
-	if rq.post {
-		method = http.MethodPost
-	}
 	head, _ := fc.br.Peek(rq.targetEnd)
-	s.log.Error("upstream Runtime API request failed", "method", method, "path", string(head[rq.targetStart:]), "error", err)
+	s.log.Error("upstream Runtime API request failed", "method", rq.method(), "path", string(head[rq.targetStart:]), "error", err)
 	fc.w.reset(fc.bw, fc.c)
 	writeError(&fc.w, http.StatusBadGateway, "Runtime.ProxyUpstreamError", "idemproxy: upstream Runtime API request failed: "+err.Error())
 	if !fc.w.finish() {

@@ -134,6 +134,10 @@ var relayCases = []struct {
 	{"pragma", "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\nHost: x\r\nPragma: no-cache\r\n\r\n", eventOK, false},
 	{"streamed response", "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\nHost: x\r\nLambda-Runtime-Function-Response-Mode: streaming\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", accepted, false},
 	{"body over the buffer", "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 20000\r\n\r\n" + strings.Repeat("b", 20000), accepted, false},
+	{"64 header lines", "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\n" + strings.Repeat("X-H: v\r\n", 62) +
+		"Content-Length: 2\r\nHost: x\r\n\r\n{}", accepted, true},
+	{"65 header lines", "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\n" + strings.Repeat("X-H: v\r\n", 63) +
+		"Content-Length: 2\r\nHost: x\r\n\r\n{}", accepted, false},
 	{"bare line feeds", "GET /2018-06-01/runtime/invocation/next HTTP/1.1\nHost: x\n\n", eventOK, false},
 }
 
