@@ -1,7 +1,6 @@
 package runtimeproxy
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -34,45 +33,18 @@ type scriptedUpstream struct {
 
 func newScriptedUpstream(t *testing.T) *scriptedUpstream {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	u := &scriptedUpstream{addr: ln.Addr().String()}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go u.serve(c)
-		}
-	}()
-	return u
-}
-
-func (u *scriptedUpstream) serve(c net.Conn) {
-	defer c.Close()
-	br := bufio.NewReader(c)
-	for {
-		req, err := http.ReadRequest(br)
-		if err != nil {
-			return
-		}
-		body, err := io.ReadAll(req.Body)
-		if err != nil {
-			return
-		}
+	u := &scriptedUpstream{}
+	u.addr = rawUpstream(t, func(c net.Conn, req *http.Request, body []byte) {
 		u.mu.Lock()
 		u.seen = append(u.seen, upstreamSeen{req.Method, req.RequestURI, req.Host, req.Header, req.Trailer,
 			req.ContentLength, req.TransferEncoding, string(body)})
 		answer := u.answer
 		u.mu.Unlock()
 		if _, err := io.WriteString(c, answer); err != nil || strings.Contains(answer, "Connection: close") {
-			return
+			c.Close()
 		}
-	}
+	})
+	return u
 }
 
 func (u *scriptedUpstream) take() []upstreamSeen {

@@ -14,9 +14,10 @@ import (
 	"time"
 )
 
-// rawUpstream accepts connections and, for each request it reads, calls
-// answer with the connection; the connection stays open until the test ends.
-func rawUpstream(t *testing.T, answer func(c net.Conn)) string {
+// rawUpstream accepts connections and, for each request it reads (body
+// and trailers included), calls answer with the connection, the request
+// and its body; the connection stays open until the test ends.
+func rawUpstream(t *testing.T, answer func(c net.Conn, req *http.Request, body []byte)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -53,8 +54,11 @@ func rawUpstream(t *testing.T, answer func(c net.Conn)) string {
 					if err != nil {
 						return
 					}
-					_, _ = io.Copy(io.Discard, req.Body)
-					answer(c)
+					body, err := io.ReadAll(req.Body)
+					if err != nil {
+						return
+					}
+					answer(c, req, body)
 				}
 			}()
 		}
@@ -123,7 +127,9 @@ func TestGarbageWithoutNewlineFailsNext(t *testing.T) {
 }
 
 func testGarbageWithoutNewlineFailsNext(t *testing.T, ic Interceptor) {
-	up := rawUpstream(t, func(c net.Conn) { _, _ = c.Write([]byte(secret + " not HTTP, and no newline")) })
+	up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
+		_, _ = c.Write([]byte(secret + " not HTTP, and no newline"))
+	})
 	logs, base := startLoggedProxy(t, ic, up, 200*time.Millisecond)
 	status, body := getNext(t, base, 5*time.Second)
 	if status != http.StatusBadGateway {
@@ -138,7 +144,7 @@ func TestEndlessHeadFailsNext(t *testing.T) { bothPaths(t, testEndlessHeadFailsN
 
 func testEndlessHeadFailsNext(t *testing.T, ic Interceptor) {
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
-	up := rawUpstream(t, func(c net.Conn) {
+	up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
 		for i := 0; i < 64; i++ { // 4 MiB without a newline, quickly
 			if _, err := c.Write(chunk); err != nil {
 				return
@@ -155,7 +161,7 @@ func testEndlessHeadFailsNext(t *testing.T, ic Interceptor) {
 func TestMalformedAnswerIsNotQuoted(t *testing.T) { bothPaths(t, testMalformedAnswerIsNotQuoted) }
 
 func testMalformedAnswerIsNotQuoted(t *testing.T, ic Interceptor) {
-	up := rawUpstream(t, func(c net.Conn) {
+	up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
 		_, _ = c.Write([]byte(secret + " garbage\r\nX: " + secret + "\r\n\r\n"))
 		c.Close()
 	})
@@ -177,7 +183,7 @@ func TestMalformedHeaderLineIsNotQuoted(t *testing.T) {
 }
 
 func testMalformedHeaderLineIsNotQuoted(t *testing.T, ic Interceptor) {
-	up := rawUpstream(t, func(c net.Conn) {
+	up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
 		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\n" + secret + " no colon\r\n\r\n"))
 		c.Close()
 	})
@@ -193,7 +199,7 @@ func TestHeadTimeoutDoesNotLimitTheLongPoll(t *testing.T) {
 }
 
 func testHeadTimeoutDoesNotLimitTheLongPoll(t *testing.T, ic Interceptor) {
-	up := rawUpstream(t, func(c net.Conn) {
+	up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
 		time.Sleep(400 * time.Millisecond) // the long poll: longer than the head timeout
 		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\n"))
 		time.Sleep(50 * time.Millisecond) // the rest of the head, within it
