@@ -43,12 +43,7 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 			s.upstreamFailed(w, r, err)
 			return
 		}
-		inv := &Invocation{
-			RequestID: resp.Header.Get(HeaderRequestID),
-			Deadline:  parseDeadline(resp.Header.Get(HeaderDeadlineMs)),
-			Header:    resp.Header,
-			Event:     event,
-		}
+		inv := newInvocation(resp, event)
 		if inv.RequestID == "" {
 			s.deliver(w, resp, event) // not an invocation we can reason about
 			return
@@ -66,6 +61,17 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 		if hungUp(w, r) {
 			return
 		}
+	}
+}
+
+// newInvocation is the invocation of an upstream /next answer whose body,
+// the event, has been read.
+func newInvocation(resp *http.Response, event []byte) *Invocation {
+	return &Invocation{
+		RequestID: resp.Header.Get(HeaderRequestID),
+		Deadline:  parseDeadline(resp.Header.Get(HeaderDeadlineMs)),
+		Header:    resp.Header,
+		Event:     event,
 	}
 }
 

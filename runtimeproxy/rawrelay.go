@@ -246,11 +246,7 @@ func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, 
 			c.nc.Close()
 			return 0, s.rawFailed(fc, rq, err)
 		}
-		s.track(&Invocation{
-			RequestID: resp.Header.Get(HeaderRequestID),
-			Deadline:  parseDeadline(resp.Header.Get(HeaderDeadlineMs)),
-			Header:    resp.Header,
-		}, false)
+		s.track(newInvocation(resp, event), false)
 		s.deliver(&fc.w, resp, event)
 	} else {
 		s.relay(&fc.w, resp)
