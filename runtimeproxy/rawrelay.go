@@ -88,11 +88,7 @@ func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 	case err != nil:
 		out = s.rawFailed(fc, rq, err)
 	default:
-		var status int
-		status, out = s.rawAnswer(fc, c, rq)
-		if t != nil && status/100 == 2 {
-			s.done(t.inv.RequestID, t)
-		}
+		out = s.rawAnswer(fc, c, rq, t)
 	}
 	if out == rawServed {
 		_, _ = fc.br.Discard(total)
@@ -188,9 +184,10 @@ func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, h
 	}
 }
 
-// rawAnswer relays upstream's answer on c to the runtime and returns its
-// status (0 if none came whole). c goes back to the pool if it is sound.
-func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, rawOutcome) {
+// rawAnswer relays upstream's answer on c to the runtime. c goes back to
+// the pool if it is sound. t, the invocation a result is posted for (or
+// nil), is done once upstream accepted it, before the runtime sees that.
+func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest, t *tracked) rawOutcome {
 	buf, _ := c.br.Peek(c.br.Buffered())
 	end := headEnd(buf)
 	rs, ok := rawResponse{}, false
@@ -198,8 +195,9 @@ func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, raw
 		rs, ok = scanRawResponse(buf[:end])
 	}
 	if !ok {
-		return s.parsedAnswer(fc, c, rq)
+		return s.parsedAnswer(fc, c, rq, t)
 	}
+	s.accepted(t, rs.status)
 	if rq.next && rs.status == http.StatusOK && rs.requestID[1] > 0 {
 		s.track(&Invocation{
 			RequestID: string(buf[rs.requestID[0]:rs.requestID[1]]),
@@ -213,7 +211,7 @@ func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, raw
 			if _, err := c.br.Peek(1); err != nil {
 				c.nc.Close()
 				s.log.Debug("relay body", "error", safeError(err))
-				return rs.status, rawClosed // the runtime gets a truncated body, as upstream sent it
+				return rawClosed // the runtime gets a truncated body, as upstream sent it
 			}
 		}
 		p, _ := c.br.Peek(min(n, c.br.Buffered()))
@@ -223,20 +221,21 @@ func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, raw
 	}
 	s.releaseRaw(c, true)
 	if fc.bw.Flush() != nil {
-		return rs.status, rawClosed
+		return rawClosed
 	}
-	return rs.status, rawServed
+	return rawServed
 }
 
 // parsedAnswer relays an answer the byte relay does not take (still
 // arriving, chunked, informational first, hop-by-hop headers) as the usual
 // path does: read by net/http's rules and written by fastWriter.
-func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, rawOutcome) {
+func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest, t *tracked) rawOutcome {
 	resp, err := s.direct.readFinal(c, &http.Request{Method: rq.method()})
 	if err != nil {
 		c.nc.Close()
-		return 0, s.rawFailed(fc, rq, err)
+		return s.rawFailed(fc, rq, err)
 	}
+	s.accepted(t, resp.StatusCode)
 	body := &eofBody{r: resp.Body}
 	resp.Body = body
 	fc.w.reset(fc.bw, fc.c)
@@ -244,7 +243,7 @@ func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, 
 		event, err := readBody(resp)
 		if err != nil {
 			c.nc.Close()
-			return 0, s.rawFailed(fc, rq, err)
+			return s.rawFailed(fc, rq, err)
 		}
 		s.track(newInvocation(resp, event), false)
 		s.deliver(&fc.w, resp, event)
@@ -253,9 +252,9 @@ func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest) (int, 
 	}
 	s.releaseRaw(c, body.eof && !resp.Close)
 	if !fc.w.finish() {
-		return resp.StatusCode, rawClosed
+		return rawClosed
 	}
-	return resp.StatusCode, rawServed
+	return rawServed
 }
 
 // eofBody records that a body was read to its end.

@@ -163,38 +163,56 @@ func TestByteRelayMatchesUsualPath(t *testing.T) {
 	}
 }
 
-// TestByteRelayTracksInvocations: invocations relayed byte for byte are in
-// flight from their event to their accepted result, as on the usual path
-// (the local API looks them up).
-func TestByteRelayTracksInvocations(t *testing.T) {
+// TestInvocationsTrackedUntilAccepted: an invocation is in flight from its
+// event to its accepted result, on the byte relay as on the usual path (the
+// local API looks invocations up). It ends before the runtime sees its
+// result accepted: the runtime's next request must never find it in flight.
+func TestInvocationsTrackedUntilAccepted(t *testing.T) {
+	bothPaths(t, testInvocationsTrackedUntilAccepted)
+}
+
+func testInvocationsTrackedUntilAccepted(t *testing.T, ic Interceptor) {
 	up := newScriptedUpstream(t)
-	s, base := startProxy(t, up.addr, nil)
+	s, base := startProxy(t, up.addr, ic)
 	rc := dialRaw(t, base)
-	up.answer = eventOK
-	if resp, _ := rc.roundTrip(nextHead); resp.StatusCode != 200 {
-		t.Fatalf("status %d", resp.StatusCode)
-	}
 	want := []InFlight{{RequestID: "r1", Deadline: time.UnixMilli(1795705851074)}}
-	if got := s.InFlight(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("in flight %+v, want %+v", got, want)
-	}
 	post := "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
-	up.mu.Lock()
-	up.answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
-	up.mu.Unlock()
-	rc.roundTrip(post)
-	if got := s.InFlight(); !reflect.DeepEqual(got, want) {
-		t.Fatalf("after a refused result: in flight %+v, want %+v", got, want)
+	const rounds = 200
+	for i := range rounds {
+		up.mu.Lock()
+		up.answer = eventOK
+		up.mu.Unlock()
+		if resp, _ := rc.roundTrip(nextHead); resp.StatusCode != 200 {
+			t.Fatalf("round %d: status %d", i, resp.StatusCode)
+		}
+		if got := s.InFlight(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: in flight %+v, want %+v", i, got, want)
+		}
+		up.mu.Lock()
+		up.answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
+		up.mu.Unlock()
+		if resp, _ := rc.roundTrip(post); resp.StatusCode != 500 {
+			t.Fatalf("round %d: refused result: status %d", i, resp.StatusCode)
+		}
+		if got := s.InFlight(); !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: after a refused result: in flight %+v, want %+v", i, got, want)
+		}
+		up.mu.Lock()
+		up.answer = accepted
+		up.mu.Unlock()
+		if resp, _ := rc.roundTrip(post); resp.StatusCode != 202 {
+			t.Fatalf("round %d: accepted result: status %d", i, resp.StatusCode)
+		}
+		if got := s.InFlight(); len(got) != 0 {
+			t.Fatalf("round %d: after the accepted result: in flight %+v", i, got)
+		}
 	}
-	up.mu.Lock()
-	up.answer = accepted
-	up.mu.Unlock()
-	rc.roundTrip(post)
-	if got := s.InFlight(); len(got) != 0 {
-		t.Fatalf("after the accepted result: in flight %+v", got)
+	want3 := int64(3 * rounds)
+	if ic != nil {
+		want3 = 0
 	}
-	if n := s.relayed.Load(); n != 3 {
-		t.Errorf("the byte relay took %d requests, want 3", n)
+	if n := s.relayed.Load(); n != want3 {
+		t.Errorf("the byte relay took %d requests, want %d", n, want3)
 	}
 }
 

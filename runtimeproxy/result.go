@@ -46,9 +46,7 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, id string, 
 			body, length = replaced(r, res.Replace)
 		}
 	}
-	if status := s.forward(w, r, body, length); status/100 == 2 {
-		s.done(id, t)
-	}
+	s.forwardThen(w, r, body, length, func(status int) { s.accepted(t, status) })
 }
 
 func isStreaming(r *http.Request) bool {

@@ -263,6 +263,15 @@ func (s *Server) done(id string, t *tracked) {
 	s.mu.Unlock()
 }
 
+// accepted ends t, if not nil, when upstream answered its result with a
+// 2xx status. Callers do this before relaying the answer, so the runtime
+// never sees its result accepted while the invocation is still in flight.
+func (s *Server) accepted(t *tracked, status int) {
+	if t != nil && status/100 == 2 {
+		s.done(t.inv.RequestID, t)
+	}
+}
+
 // Pending returns the number of invocations handed to the runtime and not
 // yet answered.
 func (s *Server) Pending() int {

@@ -66,12 +66,10 @@ func (s *Server) observeStream(ctx context.Context, w http.ResponseWriter, r *ht
 		return false
 	}
 	tee := &teeBody{r: r.Body, sink: sink, length: r.ContentLength}
-	status := s.forwardThen(w, r, tee, r.ContentLength, func(status int) {
+	s.forwardThen(w, r, tee, r.ContentLength, func(status int) {
 		sink.End(ctx, tee.end(status, r.Trailer))
+		s.accepted(t, status)
 	})
-	if status/100 == 2 {
-		s.done(id, t)
-	}
 	return true
 }
 
