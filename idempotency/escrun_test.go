@@ -67,7 +67,9 @@ const stringAlphabet = "\\\\\\\\\"\"\"/ubfnrtu0aAe9 \x01\x1f\x7f\xc3\xa9\x80\xff
 
 // TestScanStringMatchesByteLoop checks scanStringAt against the byte loop
 // on random strings dense with escapes, at every offset in a word, for
-// every length around skipEscapeRun's blocks.
+// every length around skipEscapeRun's blocks; and scanUnescape (the
+// powertools_json path, which unescapes as it checks) against scanStringAt
+// and unescape on the same strings.
 func TestScanStringMatchesByteLoop(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	var b strings.Builder
@@ -90,6 +92,7 @@ func TestScanStringMatchesByteLoop(t *testing.T) {
 		}
 		b.WriteString(strings.Repeat("y", r.IntN(12)))
 		checkScanString(t, b.String(), start+1)
+		checkScanUnescape(t, b.String()[start:])
 	}
 }
 
