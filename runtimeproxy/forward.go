@@ -12,15 +12,15 @@ import (
 
 // forward sends r upstream with body and relays the upstream response to w
 // exactly: status, headers (minus hop-by-hop ones), body flushed as it
-// arrives, and trailers. It returns the upstream status, or 0 if there was none.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64) int {
-	return s.forwardThen(w, r, body, contentLength, nil)
+// arrives, and trailers.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64) {
+	s.forwardThen(w, r, body, contentLength, nil)
 }
 
 // forwardThen is forward calling then, if not nil, once upstream has
 // answered (with its status) or failed (with 0), before anything is relayed
 // to the runtime.
-func (s *Server) forwardThen(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64, then func(status int)) int {
+func (s *Server) forwardThen(w http.ResponseWriter, r *http.Request, body io.Reader, contentLength int64, then func(status int)) {
 	if then == nil {
 		then = func(int) {}
 	}
@@ -29,7 +29,7 @@ func (s *Server) forwardThen(w http.ResponseWriter, r *http.Request, body io.Rea
 	if err != nil {
 		then(0)
 		s.upstreamFailed(w, r, err)
-		return 0
+		return
 	}
 	if _, whole := body.(*bytes.Reader); whole && len(out.Trailer) > 0 && !hasValues(r.Trailer) {
 		// The body was read to its end and its declared trailers came
@@ -41,12 +41,11 @@ func (s *Server) forwardThen(w http.ResponseWriter, r *http.Request, body io.Rea
 	if err != nil {
 		then(0)
 		s.upstreamFailed(w, r, err)
-		return 0
+		return
 	}
 	defer resp.Body.Close()
 	then(resp.StatusCode)
 	s.relay(w, resp)
-	return resp.StatusCode
 }
 
 // preread reads a small request body before it is forwarded, so that the

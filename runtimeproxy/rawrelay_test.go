@@ -177,35 +177,25 @@ func testInvocationsTrackedUntilAccepted(t *testing.T, ic Interceptor) {
 	rc := dialRaw(t, base)
 	want := []InFlight{{RequestID: "r1", Deadline: time.UnixMilli(1795705851074)}}
 	post := "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+	// step has upstream answer req with answer, and checks the status the
+	// runtime gets and what is in flight then.
+	step := func(round int, what, answer, req string, status int, inFlight []InFlight) {
+		t.Helper()
+		up.mu.Lock()
+		up.answer = answer
+		up.mu.Unlock()
+		if resp, _ := rc.roundTrip(req); resp.StatusCode != status {
+			t.Fatalf("round %d, %s: status %d, want %d", round, what, resp.StatusCode, status)
+		}
+		if got := s.InFlight(); !reflect.DeepEqual(got, inFlight) {
+			t.Fatalf("round %d, after %s: in flight %+v, want %+v", round, what, got, inFlight)
+		}
+	}
 	const rounds = 200
 	for i := range rounds {
-		up.mu.Lock()
-		up.answer = eventOK
-		up.mu.Unlock()
-		if resp, _ := rc.roundTrip(nextHead); resp.StatusCode != 200 {
-			t.Fatalf("round %d: status %d", i, resp.StatusCode)
-		}
-		if got := s.InFlight(); !reflect.DeepEqual(got, want) {
-			t.Fatalf("round %d: in flight %+v, want %+v", i, got, want)
-		}
-		up.mu.Lock()
-		up.answer = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"
-		up.mu.Unlock()
-		if resp, _ := rc.roundTrip(post); resp.StatusCode != 500 {
-			t.Fatalf("round %d: refused result: status %d", i, resp.StatusCode)
-		}
-		if got := s.InFlight(); !reflect.DeepEqual(got, want) {
-			t.Fatalf("round %d: after a refused result: in flight %+v, want %+v", i, got, want)
-		}
-		up.mu.Lock()
-		up.answer = accepted
-		up.mu.Unlock()
-		if resp, _ := rc.roundTrip(post); resp.StatusCode != 202 {
-			t.Fatalf("round %d: accepted result: status %d", i, resp.StatusCode)
-		}
-		if got := s.InFlight(); len(got) != 0 {
-			t.Fatalf("round %d: after the accepted result: in flight %+v", i, got)
-		}
+		step(i, "the event", eventOK, nextHead, 200, want)
+		step(i, "a refused result", "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n", post, 500, want)
+		step(i, "the accepted result", accepted, post, 202, []InFlight{})
 	}
 	want3 := int64(3 * rounds)
 	if ic != nil {

@@ -18,7 +18,7 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, id string, 
 	ctx, cancel := invocationContext(r.Context(), t.inv)
 	defer cancel()
 	res := &Result{Header: r.Header}
-	if !isError && t.observe && isStreaming(r) && s.observeStream(ctx, w, r, id, t, res) {
+	if !isError && t.observe && isStreaming(r) && s.observeStream(ctx, w, r, t, res) {
 		return
 	}
 	body, length := io.Reader(r.Body), r.ContentLength

@@ -254,22 +254,19 @@ func (s *Server) lookup(id string) *tracked {
 	return t
 }
 
-// done forgets the invocation for id once upstream has accepted its result.
-func (s *Server) done(id string, t *tracked) {
+// accepted forgets the invocation t, if not nil, when upstream answered
+// its result with a 2xx status (unless a later event reused its id).
+// Callers do this before relaying the answer, so the runtime never sees its
+// result accepted while the invocation is still in flight.
+func (s *Server) accepted(t *tracked, status int) {
+	if t == nil || status/100 != 2 {
+		return
+	}
 	s.mu.Lock()
-	if s.invocations[id] == t {
+	if id := t.inv.RequestID; s.invocations[id] == t {
 		delete(s.invocations, id)
 	}
 	s.mu.Unlock()
-}
-
-// accepted ends t, if not nil, when upstream answered its result with a
-// 2xx status. Callers do this before relaying the answer, so the runtime
-// never sees its result accepted while the invocation is still in flight.
-func (s *Server) accepted(t *tracked, status int) {
-	if t != nil && status/100 == 2 {
-		s.done(t.inv.RequestID, t)
-	}
 }
 
 // Pending returns the number of invocations handed to the runtime and not

@@ -56,7 +56,7 @@ func (e StreamEnd) FunctionError() bool { return trailerError(e.Trailer) }
 // observeStream forwards a streamed /response through a StreamSink when
 // the Interceptor provides one; it reports false, having done nothing,
 // when it does not.
-func (s *Server) observeStream(ctx context.Context, w http.ResponseWriter, r *http.Request, id string, t *tracked, res *Result) bool {
+func (s *Server) observeStream(ctx context.Context, w http.ResponseWriter, r *http.Request, t *tracked, res *Result) bool {
 	so, ok := s.interceptor.(StreamObserver)
 	if !ok {
 		return false
