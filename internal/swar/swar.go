@@ -26,23 +26,11 @@ func Special(w uint64) uint64 {
 // lows has every bit of a byte but its high bit, in every byte.
 const lows = 0x7f7f7f7f7f7f7f7f
 
-// Equal returns a mask with the high bit set in exactly the bytes of w that
-// are c. Unlike the borrow trick of Special, no byte is flagged because of
-// another: adding lows to the low seven bits of a byte cannot carry out of it.
-func Equal(w uint64, c byte) uint64 {
-	x := w ^ uint64(c)*Ones
-	return ^((x&lows + lows) | x) & Highs
-}
-
-// Control returns a mask with the high bit set in exactly the bytes of w
-// below 0x20.
-func Control(w uint64) uint64 {
-	return ^((w&lows + 0x60*Ones) | w) & Highs
-}
-
-// Escapes returns Equal(w, '\\'), Equal(w, '"') and Control(w), sharing
-// their work: the low seven bits of w are taken once, and a byte >= 0x80
-// is none of the three.
+// Escapes returns three masks with the high bit set in exactly the bytes of
+// w that are a backslash, a quote, or below 0x20. Unlike the borrow trick of
+// Special, no byte is flagged because of another: the low seven bits of a
+// byte, added to lows or to 0x60, cannot carry out of it. A byte >= 0x80 is
+// none of the three.
 func Escapes(w uint64) (backslashes, quotes, controls uint64) {
 	t, below := w&lows, ^w&Highs
 	backslashes = ^((t ^ Slashes) + lows) & below
@@ -51,7 +39,7 @@ func Escapes(w uint64) (backslashes, quotes, controls uint64) {
 	return backslashes, quotes, controls
 }
 
-// Bits packs a mask of high bits (as Equal returns) into one bit per byte:
+// Bits packs a mask of high bits (as Escapes returns) into one bit per byte:
 // bit k is the high bit of byte k. The multiplication moves the bit of byte
 // k to bit 56+k; the other products land at distinct places, below bit 56
 // or past bit 63, so nothing carries into the result.

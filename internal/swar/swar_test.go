@@ -6,11 +6,10 @@ import (
 	"testing"
 )
 
-// TestSpecial checks Special's first flagged byte against a byte loop for
-// every byte value at every position, after every kind of earlier byte.
-func TestSpecial(t *testing.T) {
-	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
-	for _, fill := range []byte{'a', 0x7f, 0x80, 0xff, ' '} {
+// eachWord calls f with every word that is fill in seven bytes and c at
+// pos, for every byte value c at every position.
+func eachWord(fills []byte, f func(b [8]byte)) {
+	for _, fill := range fills {
 		for pos := range 8 {
 			for c := range 256 {
 				var b [8]byte
@@ -18,61 +17,50 @@ func TestSpecial(t *testing.T) {
 					b[i] = fill
 				}
 				b[pos] = byte(c)
-				want := 8
-				for i, x := range b {
-					if stop(x) {
-						want = i
-						break
-					}
-				}
-				got := 8
-				if m := Special(binary.LittleEndian.Uint64(b[:])); m != 0 {
-					got = bits.TrailingZeros64(m) >> 3
-				}
-				if got != want {
-					t.Fatalf("%q: first special byte at %d, want %d", b, got, want)
-				}
+				f(b)
 			}
 		}
 	}
 }
 
-// TestEqualControlBits checks Equal, Control and Bits against byte loops
-// for every byte value at every position, beside every kind of byte.
-func TestEqualControlBits(t *testing.T) {
-	for _, fill := range []byte{'a', 0, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xff} {
-		for pos := range 8 {
-			for c := range 256 {
-				var b [8]byte
-				for i := range b {
-					b[i] = fill
-				}
-				b[pos] = byte(c)
-				w := binary.LittleEndian.Uint64(b[:])
-				var eq, ctl uint8
-				for i, x := range b {
-					if x == '\\' {
-						eq |= 1 << i
-					}
-					if x < 0x20 {
-						ctl |= 1 << i
-					}
-				}
-				if got := Bits(Equal(w, '\\')); got != eq {
-					t.Fatalf("%q: Equal(\\) bits %08b, want %08b", b, got, eq)
-				}
-				if got := Bits(Control(w)); got != ctl {
-					t.Fatalf("%q: Control bits %08b, want %08b", b, got, ctl)
-				}
-				if eb, eq, ec := Escapes(w); eb != Equal(w, '\\') || eq != Equal(w, '"') || ec != Control(w) {
-					t.Fatalf("%q: Escapes = %#x %#x %#x", b, eb, eq, ec)
-				}
-				if m := Equal(w, byte(c)); m&^Highs != 0 || Bits(m)>>pos&1 != 1 {
-					t.Fatalf("%q: Equal(%#x) = %#x", b, c, m)
-				}
+// TestSpecial checks Special's first flagged byte against a byte loop for
+// every byte value at every position, after every kind of earlier byte.
+func TestSpecial(t *testing.T) {
+	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	eachWord([]byte{'a', 0x7f, 0x80, 0xff, ' '}, func(b [8]byte) {
+		want := 8
+		for i, x := range b {
+			if stop(x) {
+				want = i
+				break
 			}
 		}
-	}
+		got := 8
+		if m := Special(binary.LittleEndian.Uint64(b[:])); m != 0 {
+			got = bits.TrailingZeros64(m) >> 3
+		}
+		if got != want {
+			t.Fatalf("%q: first special byte at %d, want %d", b, got, want)
+		}
+	})
+}
+
+// TestEscapesBits checks Escapes, through Bits, against byte loops for
+// every byte value at every position, beside every kind of byte; and Bits
+// on every mask.
+func TestEscapesBits(t *testing.T) {
+	eachWord([]byte{'a', 0, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xff}, func(b [8]byte) {
+		var bs, qt, ctl uint8
+		for i, x := range b {
+			bs |= b2u(x == '\\') << i
+			qt |= b2u(x == '"') << i
+			ctl |= b2u(x < 0x20) << i
+		}
+		mb, mq, mc := Escapes(binary.LittleEndian.Uint64(b[:]))
+		if (mb|mq|mc)&^Highs != 0 || Bits(mb) != bs || Bits(mq) != qt || Bits(mc) != ctl {
+			t.Fatalf("%q: Escapes = %#x %#x %#x, want bits %08b %08b %08b", b, mb, mq, mc, bs, qt, ctl)
+		}
+	})
 	for m := range 256 {
 		var w uint64
 		for i := range 8 {
@@ -84,4 +72,11 @@ func TestEqualControlBits(t *testing.T) {
 			t.Fatalf("Bits(%#x) = %08b, want %08b", w, got, m)
 		}
 	}
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
