@@ -34,6 +34,8 @@ type fastOpen struct {
 // canonical text starts in the output, and where its key is: in the text,
 // or in deriveState.fkeys (unescaped) when esc.
 type fmember struct {
+	// pre is the key's first eight bytes (keyPrefix).
+	pre    uint64
 	out    int32
 	ks, ke int32
 	esc    bool
@@ -165,18 +167,25 @@ func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 		return 0, false
 	}
 	ks, ke := int32(i+1), int32(j-1)
-	key := text[ks:ke]
+	var pre uint64
 	if esc {
+		key := text[ks:ke]
 		ks = int32(len(st.fkeys))
 		st.fkeys = append(st.fkeys, st.unescape(key)...)
 		ke = int32(len(st.fkeys))
-		key = b2s(st.fkeys[ks:ke])
+		pre = keyPrefix(b2s(st.fkeys[ks:ke]))
+	} else {
+		pre = textPrefix(text, int(ks), int(ke))
 	}
 	if last := len(st.fmembers) - 1; o.sorted && last >= int(o.m0) {
-		p := st.fmembers[last] // o's previous member
-		o.sorted = keyAfter(key, st.fkey(text, p.ks, p.ke, p.esc))
+		p := &st.fmembers[last] // o's previous member
+		if pre != p.pre {
+			o.sorted = pre > p.pre
+		} else {
+			o.sorted = st.fkey(text, ks, ke, esc) > st.fkey(text, p.ks, p.ke, p.esc)
+		}
 	}
-	st.fmembers = append(st.fmembers, fmember{out: int32(out), ks: ks, ke: ke, esc: esc})
+	st.fmembers = append(st.fmembers, fmember{pre: pre, out: int32(out), ks: ks, ke: ke, esc: esc})
 	i = skipWS(text, j)
 	if i >= len(text) || text[i] != ':' {
 		return 0, false
@@ -198,32 +207,24 @@ func (st *deriveState) fkey(text string, ks, ke int32, esc bool) string {
 // escapes.
 func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
 	e := &st.enc
-	// A string without escapes ends at the first special byte (see
-	// swar.Special), found eight bytes at a time; it is its own canonical form
-	// when it is printable ASCII (w|(w+ones) flags the bytes >= 0x7f, and
-	// maybe a byte after a 0xff, which only sends it to rawString).
-	var high uint64
-	for j := i + 1; j+8 <= len(text); j += 8 {
-		w := load8(text, j)
-		m := swar.Special(w)
+	// A string of printable ASCII without escapes is its own canonical form:
+	// it ends at the first byte swar.Stop flags, found eight bytes at a time.
+	// At any other stop, that byte is where scanStringAt goes on: the bytes
+	// before it change neither the string's escapes nor its being canonical.
+	j := i + 1
+	for ; j+8 <= len(text); j += 8 {
+		m := swar.Stop(load8(text, j))
 		if m == 0 {
-			high |= w | (w + swar.Ones)
 			continue
 		}
-		k := bits.TrailingZeros64(m) >> 3
-		if j += k; text[j] != '"' {
-			break // an escape or a control character
-		}
-		high |= (w | (w + swar.Ones)) & (1<<(8*k) - 1)
-		if high&swar.Highs == 0 {
+		if j += bits.TrailingZeros64(m) >> 3; text[j] == '"' {
 			e.copyText(text, i, j+1)
-		} else {
-			e.rawString(text[i+1 : j])
+			return j + 1, false, true
 		}
-		return j + 1, false, true
+		break
 	}
-	end, esc, canon, err := scanStringContent(text, i+1)
-	if err != nil {
+	end, esc, canon, kind, _ := scanStringAt(text, j)
+	if kind != nil {
 		return 0, false, false
 	}
 	if canon {
@@ -247,15 +248,6 @@ func (e *encoder) copyText(text string, i, j int) {
 		return
 	}
 	e.buf = append(e.buf, text[i:j]...)
-}
-
-// keyAfter reports whether key sorts after prev, comparing first bytes
-// inline (the usual answer).
-func keyAfter(key, prev string) bool {
-	if len(key) > 0 && len(prev) > 0 && key[0] != prev[0] {
-		return key[0] > prev[0]
-	}
-	return key > prev
 }
 
 // fastNumber writes valid number text as json.dumps writes the number

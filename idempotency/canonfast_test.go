@@ -97,3 +97,33 @@ func TestWholeOnePass(t *testing.T) {
 		}
 	}
 }
+
+// TestMoveMember checks moveMember against copy for every length around
+// its word copy's limit, with and without room past the piece in either
+// slice: the piece lands whole and nothing before it changes.
+func TestMoveMember(t *testing.T) {
+	src := make([]byte, 100)
+	for i := range src {
+		src[i] = byte('A' + i%58)
+	}
+	for n := range 80 {
+		for _, from := range []int{0, 3, 100 - n - 8, 100 - n} {
+			if from < 0 {
+				continue
+			}
+			for _, size := range []int{n + 5, n + 7, n + 8, n + 40} {
+				dst := make([]byte, size)
+				for i := range dst {
+					dst[i] = '.'
+				}
+				w := 5
+				if got := moveMember(dst, w, src, from, from+n); got != w+n {
+					t.Fatalf("n %d from %d dst %d: returned %d, want %d", n, from, size, got, w+n)
+				}
+				if string(dst[:w]) != "....." || string(dst[w:w+n]) != string(src[from:from+n]) {
+					t.Fatalf("n %d from %d dst %d: %q", n, from, size, dst)
+				}
+			}
+		}
+	}
+}

@@ -2,7 +2,9 @@ package idempotency
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // sortMembers reorders, in place, the canonical text of the object o that
@@ -20,8 +22,8 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 		return n == 1 // unreachable: one key is always sorted
 	}
 	order := st.forder[:0]
-	for i, m := range ms {
-		order = append(order, fsorted{pre: keyPrefix(st.fkey(text, m.ks, m.ke, m.esc)), i: int32(i)})
+	for i := range ms {
+		order = append(order, fsorted{pre: ms[i].pre, i: int32(i)})
 	}
 	st.forder = order[:0]
 	// after orders members by key: by their first eight bytes, and by the
@@ -61,7 +63,7 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 	e := &st.enc
 	base := int(ms[0].out)
 	end := len(e.buf) - 1 // the closing brace stays where it is
-	st.fscratch = append(st.fscratch[:0], e.buf[base:end]...)
+	st.fscratch = slices.Grow(append(st.fscratch[:0], e.buf[base:end]...), 8)
 	src := st.fscratch
 	w := base
 	for k, o := range order {
@@ -75,9 +77,28 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 		if int(i)+1 < n {
 			to = int(ms[i+1].out) - base - len(", ")
 		}
-		w += copy(e.buf[w:], src[from:to])
+		w = moveMember(e.buf[:cap(e.buf)], w, src[:cap(src)], from, to)
 	}
+	e.buf[end] = '}' // moveMember may have written past the last member
 	return true
+}
+
+// moveMember copies src[from:to] to dst at w and returns the offset past
+// it. A member of up to 64 bytes is copied eight bytes at a time, without
+// a call to memmove, when dst and src have eight bytes of room past it;
+// the bytes written past it are garbage that the next member, or
+// sortMembers, overwrites.
+func moveMember(dst []byte, w int, src []byte, from, to int) int {
+	n := to - from
+	if n > 64 || w+n+8 > len(dst) || to+8 > len(src) {
+		return w + copy(dst[w:], src[from:to])
+	}
+	d := unsafe.Pointer(unsafe.SliceData(dst))
+	s := unsafe.Pointer(unsafe.SliceData(src))
+	for k := 0; k < n; k += 8 {
+		*(*uint64)(unsafe.Add(d, w+k)) = *(*uint64)(unsafe.Add(s, from+k))
+	}
+	return w + n
 }
 
 // fsorted is a member of an object being sorted: the first eight bytes of
@@ -85,6 +106,19 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 type fsorted struct {
 	pre uint64
 	i   int32
+}
+
+// textPrefix is keyPrefix(text[ks:ke]), read as one word when text has
+// eight bytes from ks.
+func textPrefix(text string, ks, ke int) uint64 {
+	if ks+8 > len(text) {
+		return keyPrefix(text[ks:ke])
+	}
+	w := load8(text, ks)
+	if n := ke - ks; n < 8 {
+		w &= 1<<(8*n) - 1
+	}
+	return bits.ReverseBytes64(w)
 }
 
 // keyPrefix is the first eight bytes of key, big-endian, padded with zero

@@ -60,6 +60,56 @@ func checkScanString(t *testing.T, text string, i int) {
 	}
 }
 
+// checkEscapeRun checks skipEscapeRun from the backslash at i (outside an
+// escape) against a byte walk: stop is the first byte that ends a run (a
+// control byte, an unescaped quote, or a byte escaped by other than \" or
+// \\) if it lies in one of the 64-byte blocks from i that fit in text,
+// and len(text) if not; next is the start of an escape or of plain text, in
+// the block that holds stop (or past the last block).
+func checkEscapeRun(t *testing.T, text string, i int) {
+	t.Helper()
+	next, _, stop := skipEscapeRun(text, i)
+	bounds := map[int]bool{} // where escapes and plain bytes start
+	want, k := len(text), i
+	for ; k < len(text); k++ {
+		bounds[k] = true
+		if c := text[k]; c == '"' || c < 0x20 {
+			want = k
+			break
+		} else if c != '\\' {
+			continue
+		}
+		if k+1 < len(text) && text[k+1] != '"' && text[k+1] != '\\' {
+			want = k + 1
+			break
+		}
+		k++
+	}
+	bounds[k] = true // the end of text, if the walk got there
+	blocksEnd := i + (len(text)-i)/64*64
+	if want >= blocksEnd {
+		want = len(text)
+	}
+	if stop != want {
+		t.Fatalf("%q from %d: stop %d, want %d", text, i, stop, want)
+	}
+	if lo := min(want, blocksEnd) - 64; !bounds[next] || next < lo || next > max(lo+64, i) {
+		t.Fatalf("%q from %d: next %d (stop %d), want an escape's start in [%d, %d]", text, i, next, stop, lo, lo+64)
+	}
+}
+
+// checkEscapeRuns runs checkEscapeRun from every backslash from i on that
+// starts an escape, as far as the string goes.
+func checkEscapeRuns(t *testing.T, text string, i int) {
+	t.Helper()
+	for ; i < len(text) && text[i] != '"'; i++ {
+		if text[i] == '\\' {
+			checkEscapeRun(t, text, i)
+			i++
+		}
+	}
+}
+
 // stringAlphabet is what strings dense with escapes are made of: the
 // escapes' own bytes, hex digits, a control byte, non-ASCII, and the
 // bytes around the SWAR masks' edges.
@@ -93,6 +143,9 @@ func TestScanStringMatchesByteLoop(t *testing.T) {
 		b.WriteString(strings.Repeat("y", r.IntN(12)))
 		checkScanString(t, b.String(), start+1)
 		checkScanUnescape(t, b.String()[start:])
+		if r.IntN(8) == 0 {
+			checkEscapeRuns(t, b.String(), start+1)
+		}
 	}
 }
 
@@ -105,6 +158,7 @@ func FuzzScanString(f *testing.F) {
 		for i := range min(len(text), 9) {
 			checkScanString(t, text, i)
 		}
+		checkEscapeRuns(t, text, 0)
 	})
 }
 
@@ -135,5 +189,22 @@ func BenchmarkScanEscapedString(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestEscapeRunStops checks skipEscapeRun on the cases random strings
+// seldom make: a run of simple escapes, of every length over one to three
+// blocks and shifted by a byte or two so that an escape straddles a
+// block's end, that ends at each kind of byte that ends a run.
+func TestEscapeRunStops(t *testing.T) {
+	for _, stopper := range []string{`"`, "\x01", `\n`, `\u00e9`, `\/`} {
+		for shift := range 3 {
+			for pairs := 28; pairs < 100; pairs++ {
+				for _, pad := range []int{0, 1, 64, 200} {
+					text := `"\\` + strings.Repeat("a", shift) + strings.Repeat(`\"`, pairs) + stopper + strings.Repeat("a", pad)
+					checkEscapeRun(t, text, 1)
+				}
+			}
+		}
 	}
 }

@@ -82,6 +82,7 @@ func scanStringContent(text string, i int) (end int, esc, canon bool, err error)
 func scanStringAt(text string, i int) (end int, esc, canon bool, kind error, at int) {
 	var high uint64 // high bit set in some byte: a byte >= 0x7f was seen
 	canon = true
+	noRun := 0 // skipEscapeRun would stop before this offset
 	for {
 		// Find the next quote, backslash or control character, eight
 		// bytes at a time, then byte by byte near the end. w|(w+ones) has
@@ -116,7 +117,13 @@ func scanStringAt(text string, i int) (end int, esc, canon bool, kind error, at 
 		// other escape (skipEscapeRun); a shorter rest escape by escape.
 		if text[i] == '\\' && i+1 < len(text) && (text[i+1] == '"' || text[i+1] == '\\') {
 			esc = true
-			if j, h := skipEscapeRun(text, i); j > i {
+			if i < noRun {
+				i += 2
+				continue
+			}
+			j, h, stop := skipEscapeRun(text, i)
+			noRun = stop + 1
+			if j > i {
 				i, high = j, high|h
 			} else {
 				i += 2

@@ -23,6 +23,14 @@ func Special(w uint64) uint64 {
 	return ((q-Ones)&^q | (s-Ones)&^s | (w-spaces)&^w) & Highs
 }
 
+// Stop is Special that also flags the bytes >= 0x7f (which a string
+// written with Python's ensure_ascii escapes), with the same guarantee: the
+// first flagged byte is exact (w+Ones carries out of a byte only from a
+// 0xff byte below it, itself flagged).
+func Stop(w uint64) uint64 {
+	return Special(w) | (w|(w+Ones))&Highs
+}
+
 // lows has every bit of a byte but its high bit, in every byte.
 const lows = 0x7f7f7f7f7f7f7f7f
 

@@ -23,10 +23,17 @@ func eachWord(fills []byte, f func(b [8]byte)) {
 	}
 }
 
-// TestSpecial checks Special's first flagged byte against a byte loop for
-// every byte value at every position, after every kind of earlier byte.
+// TestSpecial checks the first byte that Special and Stop flag against
+// byte loops for every byte value at every position, after every kind of
+// earlier byte.
 func TestSpecial(t *testing.T) {
-	stop := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	special := func(c byte) bool { return c == '"' || c == '\\' || c < 0x20 }
+	checkFirst(t, "Special", Special, special)
+	checkFirst(t, "Stop", Stop, func(c byte) bool { return special(c) || c >= 0x7f })
+}
+
+func checkFirst(t *testing.T, name string, flag func(uint64) uint64, stop func(byte) bool) {
+	t.Helper()
 	eachWord([]byte{'a', 0x7f, 0x80, 0xff, ' '}, func(b [8]byte) {
 		want := 8
 		for i, x := range b {
@@ -36,11 +43,11 @@ func TestSpecial(t *testing.T) {
 			}
 		}
 		got := 8
-		if m := Special(binary.LittleEndian.Uint64(b[:])); m != 0 {
+		if m := flag(binary.LittleEndian.Uint64(b[:])); m != 0 {
 			got = bits.TrailingZeros64(m) >> 3
 		}
 		if got != want {
-			t.Fatalf("%q: first special byte at %d, want %d", b, got, want)
+			t.Fatalf("%s(%q): first flagged byte at %d, want %d", name, b, got, want)
 		}
 	})
 }
