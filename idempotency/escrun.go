@@ -25,6 +25,7 @@ import (
 func skipEscapeRun(text string, i int) (next int, high uint64, stop int) {
 	const even = 0x5555555555555555 // the bytes at even offsets of a block
 	carry := uint64(0)              // 1: the block's first byte is escaped
+	stop = len(text)
 	for ; i+64 <= len(text); i += 64 {
 		var bs, qt, ctl, hi uint64
 		for k := range 8 {
@@ -51,9 +52,6 @@ func skipEscapeRun(text string, i int) (next int, high uint64, stop int) {
 		}
 		carry = out
 		high |= hi
-	}
-	if stop == 0 {
-		stop = len(text)
 	}
 	// The loop ends at a block's start; a byte escaped there belongs to
 	// the backslash just before, which the byte-wise scan steps over with
