@@ -138,7 +138,7 @@ func (s *Server) serveFast(c net.Conn) {
 		if !s.trackConn(fc, false) {
 			return // shutting down
 		}
-		if err == nil && s.passive {
+		if err == nil && !s.usualOnly {
 			switch s.relayRaw(fc, len(head)) {
 			case rawServed:
 				if !s.trackConn(fc, true) {

@@ -71,8 +71,8 @@ func (r *recordingInterceptor) reset() {
 }
 
 // observing forwards everything as PassThrough does, but is not
-// PassThrough: a proxy with it serves every request the usual way, never
-// by the byte relay.
+// PassThrough; startProxy keeps a proxy with it off the byte relay, so that
+// it serves every request the usual way.
 type observing struct{ PassThrough }
 
 // bothPaths runs test against a proxy on the byte relay (PassThrough) and

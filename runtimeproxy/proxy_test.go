@@ -76,6 +76,7 @@ func startProxy(t *testing.T, upstream string, ic Interceptor) (*Server, string)
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, s.usualOnly = ic.(observing)
 	go func() {
 		if err := s.Serve(); err != nil {
 			t.Errorf("Serve: %v", err)

@@ -179,6 +179,19 @@ func nextField(h []byte) (name []byte, vs, ve, n int, ok bool) {
 	return line[:colon], vs, ve, end + 1, true
 }
 
+// plainTrailerNames reports whether a Trailer value names no framing
+// header (Content-Length, Transfer-Encoding, Trailer), which net/http
+// refuses to read a request with.
+func plainTrailerNames(v []byte) bool {
+	for name := range bytes.SplitSeq(v, []byte(",")) {
+		name = bytes.TrimSpace(name)
+		if lowerEqual(name, "content-length") || lowerEqual(name, "transfer-encoding") || lowerEqual(name, "trailer") {
+			return false
+		}
+	}
+	return true
+}
+
 // rawLength parses a Content-Length value: 1 to 9 digits, no leading zero.
 func rawLength(v []byte) (int, bool) {
 	if len(v) == 0 || len(v) > 9 || len(v) > 1 && v[0] == '0' {
@@ -262,6 +275,9 @@ func scanRawRequest(head []byte) (rawRequest, bool) {
 				r.chunked = lowerEqual(h[vs:ve], "chunked")
 			default:
 				trailers++
+				if !plainTrailerNames(h[vs:ve]) {
+					return r, false
+				}
 			}
 		}
 		h = h[n:]

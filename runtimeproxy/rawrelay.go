@@ -39,8 +39,8 @@ var errRuntimeHungUp = errors.New("runtimeproxy: the runtime hung up")
 func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 	head, _ := fc.br.Peek(headLen)
 	rq, ok := scanRawRequest(head)
-	if !ok {
-		return rawDeclined
+	if !ok || rq.next && !s.passive {
+		return rawDeclined // an Interceptor decides on events: serveNext
 	}
 	total, size := headLen, 0
 	switch {
@@ -73,15 +73,21 @@ func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 	}
 	req, _ := fc.br.Peek(total)
 	var t *tracked
+	isError := false
 	if id, ok := resultID(req[rq.targetStart:rq.targetEnd]); ok {
 		// s.lookup, indexed with the id's bytes: no string is made.
 		s.mu.Lock()
 		t = s.invocations[string(id)]
 		s.mu.Unlock()
+		isError = bytes.HasSuffix(req[:rq.targetEnd], []byte(invocationErrorSuffix))
 	}
 	s.relayed.Add(1)
+	var replace []byte // the Interceptor's replacement of the body
+	if t != nil && !s.passive {
+		replace = s.showResult(rq, req, headLen, size, t, isError)
+	}
 	var out rawOutcome
-	c, err := s.rawSend(fc, rq, req, headLen, size)
+	c, err := s.rawSend(fc, rq, req, headLen, size, replace)
 	switch {
 	case errors.Is(err, errRuntimeHungUp):
 		return rawClosed
@@ -121,14 +127,14 @@ func resultID(target []byte) ([]byte, bool) {
 // with errRuntimeHungUp if the runtime hangs up. As directClient.do does, a
 // request that failed on a reused connection before any answer arrived is
 // sent again on a new one if it is a GET or was not written whole.
-func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size int) (*directConn, error) {
+func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size int, replace []byte) (*directConn, error) {
 	for attempt := 0; ; attempt++ {
 		c, reused, err := s.direct.get(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		c.aborted, c.cr.n = false, 0 // only sound connections come back from the pool
-		writeRawRequest(c.bw, req, rq, s.upstream, headLen, size)
+		writeRawRequest(c.bw, req, rq, s.upstream, headLen, size, replace)
 		err = c.bw.Flush()
 		flushed := err == nil
 		if flushed {
@@ -157,8 +163,11 @@ func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size 
 // writeRawRequest writes the request in req (head of headLen bytes, then
 // its body) to bw: the request line and headers as they came, except Host
 // (upstream's instead) and the body framing (Content-Length of the body's
-// size for a POST).
-func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, headLen, size int) {
+// size for a POST). A non-nil replace is sent as the body instead.
+func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, headLen, size int, replace []byte) {
+	if replace != nil {
+		size = len(replace)
+	}
 	_, _ = bw.Write(req[:rq.line])
 	_, _ = bw.WriteString("Host: ")
 	_, _ = bw.WriteString(host)
@@ -177,7 +186,9 @@ func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, h
 		_, _ = bw.WriteString("\r\n")
 	}
 	_, _ = bw.WriteString("\r\n")
-	if body := req[headLen:]; rq.chunked {
+	if body := req[headLen:]; replace != nil {
+		_, _ = bw.Write(replace)
+	} else if rq.chunked {
 		chunkData(body, func(p []byte) { _, _ = bw.Write(p) })
 	} else {
 		_, _ = bw.Write(body[:size])

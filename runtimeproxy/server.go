@@ -49,8 +49,12 @@ type Server struct {
 	direct      *directClient
 	interceptor Interceptor
 	// passive: the Interceptor is PassThrough, so requests may take the
-	// byte relay (rawrelay.go).
+	// byte relay (rawrelay.go). Otherwise the byte relay takes results
+	// (rawintercept.go) and requests outside invocations, never /next.
 	passive bool
+	// usualOnly keeps every request off the byte relay (tests compare the
+	// two paths with it).
+	usualOnly bool
 	// relayed counts the requests the byte relay took (tests, diagnostics).
 	relayed     atomic.Int64
 	log         *slog.Logger

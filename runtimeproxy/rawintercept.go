@@ -1,0 +1,80 @@
+package runtimeproxy
+
+import (
+	"context"
+	"net/http"
+	"net/textproto"
+	"strings"
+)
+
+// With an Interceptor, the byte relay also takes the runtime's results
+// (POST .../{id}/response and .../{id}/error) that it would take for
+// PassThrough: showResult shows each to the Interceptor first, as
+// serveResult does, then the relay forwards it, or the Interceptor's
+// replacement of its body. Streamed responses, bodies bigger than the
+// connection's buffer and trailers with values are never taken: they keep
+// the usual path, as /next does (serveNext asks the Interceptor about each
+// event).
+
+// showResult shows the result in req (head of headLen bytes, body of size
+// bytes decoded) posted for t to the Interceptor, and returns the body to
+// forward instead, or nil to forward the result as it came.
+func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tracked, isError bool) []byte {
+	ctx, cancel := invocationContext(context.Background(), t.inv)
+	defer cancel()
+	header, trailer := rawHeader(req[rq.line:headLen])
+	res := &Result{Header: header}
+	if !isError && t.observe && size <= s.maxBuffered {
+		// The Interceptor may keep the body: it gets its own copy.
+		body := make([]byte, 0, size)
+		if rq.chunked {
+			chunkData(req[headLen:], func(p []byte) { body = append(body, p...) })
+		} else {
+			body = append(body, req[headLen:headLen+size]...)
+		}
+		res.Buffered, res.Body, res.Trailer = true, body, trailer
+	}
+	if isError {
+		s.interceptor.Error(ctx, t.inv, res)
+		return nil
+	}
+	s.interceptor.Response(ctx, t.inv, res)
+	if res.Buffered && res.Replace != nil {
+		return res.Replace
+	}
+	return nil
+}
+
+// rawHeader returns the header lines of a head scanRawRequest took (from
+// after the request line through the empty line) as net/http reads them
+// into Request.Header: names in canonical form, values trimmed, repeated
+// names in order, and without Host, Transfer-Encoding and Trailer, which
+// net/http takes out. trailer has the names the Trailer lines declare, with
+// no values (as Request.Trailer holds them after a body whose trailer
+// section is empty, the only kind the byte relay takes), or is nil.
+func rawHeader(lines []byte) (header, trailer http.Header) {
+	header = make(http.Header, 8)
+	for len(lines) > 2 {
+		name, vs, ve, n, _ := nextField(lines)
+		switch fieldKind(name) {
+		case fieldHost, fieldCoding:
+		case fieldTrailer:
+			if trailer == nil {
+				trailer = make(http.Header, 2)
+			}
+			for v := range strings.SplitSeq(string(lines[vs:ve]), ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					trailer[textproto.CanonicalMIMEHeaderKey(v)] = nil
+				}
+			}
+		default:
+			key := textproto.CanonicalMIMEHeaderKey(string(name))
+			header[key] = append(header[key], string(lines[vs:ve]))
+		}
+		lines = lines[n:]
+	}
+	if len(trailer) == 0 {
+		trailer = nil // as net/http: no names declared
+	}
+	return header, trailer
+}
