@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/idemproxy/idemproxy/internal/lambdatest"
 )
@@ -131,6 +133,20 @@ func (p pair) sameRaw(t *testing.T, payload []byte, requestID string, opts ...la
 		t.Fatalf("request %s %.200q: with the extension the caller got something else:\n%s", requestID, payload, msg)
 	}
 	return base
+}
+
+// awaitReset waits for both emulators to end the reset that a timeout or a
+// crash started (lambdatest.Emulator.AwaitReset), before the next
+// invocation.
+func (p pair) awaitReset(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	for _, e := range []*lambdatest.Emulator{p.base, p.ext} {
+		if err := e.AwaitReset(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // invokeOne invokes one emulator with a distinct event (see invoke).

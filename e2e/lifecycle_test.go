@@ -33,6 +33,7 @@ func TestTimeout(t *testing.T) {
 		if want := "Task timed out after 1.00 seconds"; res.Status != 200 || string(res.Body) != want {
 			t.Fatalf("timeout: status %d body %q, want 200 %q", res.Status, res.Body, want)
 		}
+		p.awaitReset(t)
 
 		r := decode(t, p.same(t, lambdatest.Event{Action: lambdatest.ActionEcho}, "after-timeout-1"))
 		if r.Count != 1 {

@@ -143,6 +143,7 @@ func TestPassthrough(t *testing.T) {
 			if fe := decodeError(t, res, 502); fe.ErrorType != "Runtime.ExitError" {
 				t.Fatalf("crash reported as %+v", fe)
 			}
+			p.awaitReset(t)
 			r := decode(t, p.same(t, lambdatest.Event{Action: lambdatest.ActionEcho}, "after-exit-1"))
 			if r.Count != 1 {
 				t.Fatalf("count %d after the crash, want 1 (a new runtime process)", r.Count)

@@ -2,11 +2,13 @@ package lambdatest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Process is a running process started by an emulator.
@@ -28,6 +30,40 @@ func (p Process) String() string {
 // its extensions and its runtime) by their LAMBDATEST_EMULATOR variable.
 func (e *Emulator) Processes() ([]Process, error) {
 	return findProcesses("LAMBDATEST_EMULATOR=" + e.ID)
+}
+
+// AwaitReset waits until the emulator runs no process of the function
+// (runtime, extensions, wrapper), only itself. After a timeout or a crash
+// the emulator answers the caller before its reset has ended (it resets in
+// the background, waiting for those processes to exit), and an invocation
+// sent meanwhile can fail with Sandbox.Failure ErrGateCanceled, with or
+// without an extension. The emulator clears its state just after the last
+// of them is reaped; AwaitReset leaves it a moment more for that.
+func (e *Emulator) AwaitReset(ctx context.Context) error {
+	for {
+		procs, err := e.Processes()
+		if err != nil {
+			return err
+		}
+		busy := false
+		for _, p := range procs {
+			if p.Name != "unshare" && p.Name != "aws-lambda-rie" {
+				busy = true
+			}
+		}
+		wait := 10 * time.Millisecond
+		if !busy {
+			wait = 50 * time.Millisecond
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lambdatest: emulator still resetting (processes %v): %w", procs, ctx.Err())
+		case <-time.After(wait):
+		}
+		if !busy {
+			return nil
+		}
+	}
 }
 
 // Leftovers lists the live processes of any emulator started with these
