@@ -16,10 +16,12 @@
 // fetches the next event while the runtime keeps waiting. The package knows
 // nothing about idempotency.
 //
-// With PassThrough as the Interceptor there is nothing to intercept, and the
-// runtime's plain hot requests (and upstream's plain answers) are relayed
-// byte for byte, without being parsed into net/http values (rawrelay.go);
-// everything else takes the same path as with any other Interceptor.
+// The runtime's plain hot requests (and upstream's plain answers) are relayed
+// byte for byte, without being parsed into net/http values (rawrelay.go):
+// with PassThrough as the Interceptor all of them, with any other all but
+// /next, whose events the Interceptor decides on; a result is shown to the
+// Interceptor before it is relayed (rawintercept.go). Everything else takes
+// the usual path.
 //
 // State is kept per request id, so concurrent invocations (Lambda Managed
 // Instances, AWS_LAMBDA_MAX_CONCURRENCY > 1) are handled independently.

@@ -10,8 +10,10 @@ import (
 	"strconv"
 )
 
-// The byte relay serves the runtime's requests when there is nothing to
-// intercept (the Interceptor is PassThrough: idempotency disabled). A
+// The byte relay serves the runtime's requests: all of them when there is
+// nothing to intercept (the Interceptor is PassThrough: idempotency
+// disabled), all but /next otherwise (results are shown to the Interceptor
+// first: rawintercept.go). A
 // request whose head scanRawRequest takes and whose whole body is already
 // in the connection's buffer (up to fastHeadMax, the buffer's size) is
 // written upstream as it came, with the upstream Host and its body by
