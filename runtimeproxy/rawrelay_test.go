@@ -55,6 +55,21 @@ func (u *scriptedUpstream) take() []upstreamSeen {
 	return seen
 }
 
+// takeRelayed is take for requests relayed by a proxy: each must have come
+// with upstream's Host, which is then cleared, so that the requests of two
+// upstreams compare equal.
+func (u *scriptedUpstream) takeRelayed(t *testing.T) []upstreamSeen {
+	t.Helper()
+	seen := u.take()
+	for i := range seen {
+		if seen[i].Host != u.addr {
+			t.Errorf("upstream got Host %q, want %q", seen[i].Host, u.addr)
+		}
+		seen[i].Host = ""
+	}
+	return seen
+}
+
 // runtimeSeen is an answer as the runtime parsed it.
 type runtimeSeen struct {
 	Status  int
@@ -131,14 +146,7 @@ func TestByteRelayMatchesUsualPath(t *testing.T) {
 			resp.Header.Del("Date")
 			got = append(got, runtimeSeen{resp.StatusCode, resp.Header, body, resp.Trailer})
 		}
-		seen := up.take()
-		for i := range seen {
-			if seen[i].Host != up.addr {
-				t.Errorf("upstream got Host %q, want %q", seen[i].Host, up.addr)
-			}
-			seen[i].Host = ""
-		}
-		return got, seen
+		return got, up.takeRelayed(t)
 	}
 	for _, c := range relayCases {
 		rounds := 2
