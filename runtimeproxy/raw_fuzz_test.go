@@ -45,6 +45,8 @@ func FuzzRawRequest(f *testing.F) {
 	// net/http refuses a trailer that names a framing header.
 	f.Add([]byte(goPost[:len(goPost)-2] + "Trailer: a, content-length\r\n\r\n0\r\n\r\n"))
 	f.Add([]byte(goPost[:len(goPost)-2] + "Trailer: Trailer\r\n\r\n0\r\n\r\n"))
+	// net/http trims trailer names of ASCII white space only.
+	f.Add([]byte(goPost[:len(goPost)-2] + "Trailer: \u00a0x-a, ,b\r\n\r\n0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		end := headEnd(data)
 		if end < 0 {

@@ -1,6 +1,10 @@
 package runtimeproxy
 
-import "bytes"
+import (
+	"bytes"
+	"iter"
+	"net/textproto"
+)
 
 // The byte relay (rawrelay.go) forwards heads as they are, so it takes only
 // those whose meaning is plain: strict CRLF lines, token names, values
@@ -179,12 +183,23 @@ func nextField(h []byte) (name []byte, vs, ve, n int, ok bool) {
 	return line[:colon], vs, ve, end + 1, true
 }
 
+// trailerNames yields the names a Trailer value declares, as net/http
+// splits them: at commas, trimmed of ASCII white space, empty ones skipped.
+func trailerNames(v []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for name := range bytes.SplitSeq(v, []byte(",")) {
+			if name = textproto.TrimBytes(name); len(name) > 0 && !yield(name) {
+				return
+			}
+		}
+	}
+}
+
 // plainTrailerNames reports whether a Trailer value names no framing
 // header (Content-Length, Transfer-Encoding, Trailer), which net/http
 // refuses to read a request with.
 func plainTrailerNames(v []byte) bool {
-	for name := range bytes.SplitSeq(v, []byte(",")) {
-		name = bytes.TrimSpace(name)
+	for name := range trailerNames(v) {
 		if lowerEqual(name, "content-length") || lowerEqual(name, "transfer-encoding") || lowerEqual(name, "trailer") {
 			return false
 		}

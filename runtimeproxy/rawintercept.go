@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/textproto"
-	"strings"
 )
 
 // With an Interceptor, the byte relay also takes the runtime's results
@@ -62,10 +61,8 @@ func rawHeader(lines []byte) (header, trailer http.Header) {
 			if trailer == nil {
 				trailer = make(http.Header, 2)
 			}
-			for v := range strings.SplitSeq(string(lines[vs:ve]), ",") {
-				if v = strings.TrimSpace(v); v != "" {
-					trailer[textproto.CanonicalMIMEHeaderKey(v)] = nil
-				}
+			for name := range trailerNames(lines[vs:ve]) {
+				trailer[textproto.CanonicalMIMEHeaderKey(string(name))] = nil
 			}
 		default:
 			key := textproto.CanonicalMIMEHeaderKey(string(name))
