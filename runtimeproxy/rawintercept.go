@@ -17,7 +17,9 @@ import (
 
 // showResult shows the result in req (head of headLen bytes, body of size
 // bytes decoded) posted for t to the Interceptor, and returns the body to
-// forward instead, or nil to forward the result as it came.
+// forward, decoded, or nil to forward the result's own: the Interceptor's
+// replacement, or else the copy of a chunked body it was shown (decoded
+// once, not again when it is sent).
 func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tracked, isError bool) []byte {
 	ctx, cancel := invocationContext(context.Background(), t.inv)
 	defer cancel()
@@ -38,8 +40,11 @@ func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tra
 		return nil
 	}
 	s.interceptor.Response(ctx, t.inv, res)
-	if res.Buffered && res.Replace != nil {
+	switch {
+	case res.Buffered && res.Replace != nil:
 		return res.Replace
+	case res.Buffered && rq.chunked:
+		return res.Body
 	}
 	return nil
 }

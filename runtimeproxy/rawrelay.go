@@ -75,21 +75,20 @@ func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 	}
 	req, _ := fc.br.Peek(total)
 	var t *tracked
-	isError := false
-	if id, ok := resultID(req[rq.targetStart:rq.targetEnd]); ok {
+	id, isError, ok := resultID(req[rq.targetStart:rq.targetEnd])
+	if ok {
 		// s.lookup, indexed with the id's bytes: no string is made.
 		s.mu.Lock()
 		t = s.invocations[string(id)]
 		s.mu.Unlock()
-		isError = bytes.HasSuffix(req[:rq.targetEnd], []byte(invocationErrorSuffix))
 	}
 	s.relayed.Add(1)
-	var replace []byte // the Interceptor's replacement of the body
+	var body []byte // if not nil, the body to send (decoded) instead of req's
 	if t != nil && !s.passive {
-		replace = s.showResult(rq, req, headLen, size, t, isError)
+		body = s.showResult(rq, req, headLen, size, t, isError)
 	}
 	var out rawOutcome
-	c, err := s.rawSend(fc, rq, req, headLen, size, replace)
+	c, err := s.rawSend(fc, rq, req, headLen, size, body)
 	switch {
 	case errors.Is(err, errRuntimeHungUp):
 		return rawClosed
@@ -105,23 +104,24 @@ func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 }
 
 // resultID returns the request id of a POST .../{id}/response or
-// .../{id}/error target (plain path bytes, so unescaped already).
-func resultID(target []byte) ([]byte, bool) {
+// .../{id}/error target (plain path bytes, so unescaped already), and
+// whether it is the error.
+func resultID(target []byte) (id []byte, isError, ok bool) {
 	if len(target) <= len(pathInvocationPrefix) || string(target[:len(pathInvocationPrefix)]) != pathInvocationPrefix {
-		return nil, false
+		return nil, false, false
 	}
 	rest := target[len(pathInvocationPrefix):]
 	for _, suffix := range [...]string{invocationResponseSuffix, invocationErrorSuffix} {
 		if n := len(rest) - len(suffix); n > 0 && string(rest[n:]) == suffix {
 			for _, c := range rest[:n] {
 				if c == '/' {
-					return nil, false
+					return nil, false, false
 				}
 			}
-			return rest[:n], true
+			return rest[:n], suffix == invocationErrorSuffix, true
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // rawSend writes the request upstream on a pooled connection and waits for
@@ -129,14 +129,14 @@ func resultID(target []byte) ([]byte, bool) {
 // with errRuntimeHungUp if the runtime hangs up. As directClient.do does, a
 // request that failed on a reused connection before any answer arrived is
 // sent again on a new one if it is a GET or was not written whole.
-func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size int, replace []byte) (*directConn, error) {
+func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size int, body []byte) (*directConn, error) {
 	for attempt := 0; ; attempt++ {
 		c, reused, err := s.direct.get(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		c.aborted, c.cr.n = false, 0 // only sound connections come back from the pool
-		writeRawRequest(c.bw, req, rq, s.upstream, headLen, size, replace)
+		writeRawRequest(c.bw, req, rq, s.upstream, headLen, size, body)
 		err = c.bw.Flush()
 		flushed := err == nil
 		if flushed {
@@ -165,10 +165,10 @@ func (s *Server) rawSend(fc *fastConn, rq rawRequest, req []byte, headLen, size 
 // writeRawRequest writes the request in req (head of headLen bytes, then
 // its body) to bw: the request line and headers as they came, except Host
 // (upstream's instead) and the body framing (Content-Length of the body's
-// size for a POST). A non-nil replace is sent as the body instead.
-func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, headLen, size int, replace []byte) {
-	if replace != nil {
-		size = len(replace)
+// size for a POST). A non-nil body is sent instead of req's.
+func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, headLen, size int, body []byte) {
+	if body != nil {
+		size = len(body)
 	}
 	_, _ = bw.Write(req[:rq.line])
 	_, _ = bw.WriteString("Host: ")
@@ -188,12 +188,13 @@ func writeRawRequest(bw *bufio.Writer, req []byte, rq rawRequest, host string, h
 		_, _ = bw.WriteString("\r\n")
 	}
 	_, _ = bw.WriteString("\r\n")
-	if body := req[headLen:]; replace != nil {
-		_, _ = bw.Write(replace)
-	} else if rq.chunked {
-		chunkData(body, func(p []byte) { _, _ = bw.Write(p) })
-	} else {
-		_, _ = bw.Write(body[:size])
+	switch {
+	case body != nil:
+		_, _ = bw.Write(body)
+	case rq.chunked:
+		chunkData(req[headLen:], func(p []byte) { _, _ = bw.Write(p) })
+	default:
+		_, _ = bw.Write(req[headLen : headLen+size])
 	}
 }
 
