@@ -72,11 +72,20 @@ func (f *fakeUpstream) hostPort() string { return strings.TrimPrefix(f.URL, "htt
 // startProxy starts a proxy in front of upstream on a free loopback port.
 func startProxy(t *testing.T, upstream string, ic Interceptor) (*Server, string) {
 	t.Helper()
-	s, err := New(Options{Addr: "127.0.0.1:0", Upstream: upstream, Interceptor: ic})
+	_, usual := ic.(observing)
+	s := startServer(t, Options{Addr: "127.0.0.1:0", Upstream: upstream, Interceptor: ic}, usual)
+	return s, "http://" + s.Addr().String()
+}
+
+// startServer starts a proxy with opts, kept off the byte relay if
+// usualOnly, and shuts it down when the test ends.
+func startServer(t *testing.T, opts Options, usualOnly bool) *Server {
+	t.Helper()
+	s, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, s.usualOnly = ic.(observing)
+	s.usualOnly = usualOnly
 	go func() {
 		if err := s.Serve(); err != nil {
 			t.Errorf("Serve: %v", err)
@@ -87,7 +96,7 @@ func startProxy(t *testing.T, upstream string, ic Interceptor) (*Server, string)
 		defer cancel()
 		_ = s.Shutdown(ctx)
 	})
-	return s, "http://" + s.Addr().String()
+	return s
 }
 
 func do(t *testing.T, method, url string, body io.Reader, header http.Header) (*http.Response, []byte) {

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 // resultSeen is what an Interceptor was shown of a result.
@@ -98,17 +97,7 @@ func TestInterceptedResultsMatchUsualPath(t *testing.T) {
 	start := func(observe bool, replace []byte, usual bool) side {
 		up := newScriptedUpstream(t)
 		ic := &resultRecorder{observe: observe, replace: replace}
-		s, err := New(Options{Addr: "127.0.0.1:0", Upstream: up.addr, Interceptor: ic, MaxBufferedBytes: 64})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.usualOnly = usual
-		go func() { _ = s.Serve() }()
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			defer cancel()
-			_ = s.Shutdown(ctx)
-		})
+		s := startServer(t, Options{Addr: "127.0.0.1:0", Upstream: up.addr, Interceptor: ic, MaxBufferedBytes: 64}, usual)
 		return side{s, "http://" + s.Addr().String(), up, ic}
 	}
 	// through delivers an event for r1 (always on the usual path: an

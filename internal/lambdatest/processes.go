@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,29 +41,29 @@ func (e *Emulator) Processes() ([]Process, error) {
 // without an extension. The emulator clears its state just after the last
 // of them is reaped; AwaitReset leaves it a moment more for that.
 func (e *Emulator) AwaitReset(ctx context.Context) error {
+	ofFunction := func(p Process) bool { return p.Name != "unshare" && p.Name != "aws-lambda-rie" }
 	for {
 		procs, err := e.Processes()
 		if err != nil {
 			return err
 		}
-		busy := false
-		for _, p := range procs {
-			if p.Name != "unshare" && p.Name != "aws-lambda-rie" {
-				busy = true
-			}
+		if !slices.ContainsFunc(procs, ofFunction) {
+			break
 		}
-		wait := 10 * time.Millisecond
-		if !busy {
-			wait = 50 * time.Millisecond
+		if err := pause(ctx, 10*time.Millisecond); err != nil {
+			return fmt.Errorf("lambdatest: emulator still resetting (processes %v): %w", procs, err)
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("lambdatest: emulator still resetting (processes %v): %w", procs, ctx.Err())
-		case <-time.After(wait):
-		}
-		if !busy {
-			return nil
-		}
+	}
+	return pause(ctx, 50*time.Millisecond)
+}
+
+// pause waits for d, or returns ctx's error if it ends first.
+func pause(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
 }
 
