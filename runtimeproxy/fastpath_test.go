@@ -307,14 +307,20 @@ func TestDirectPathReusesUpstreamConnections(t *testing.T) {
 }
 
 func TestHTTPDateFollowsTheClock(t *testing.T) {
+	var d cachedDate
 	t0 := time.Date(2026, 11, 26, 23, 0, 0, 100, time.UTC)
-	if got := httpDate(t0); got != "Thu, 26 Nov 2026 23:00:00 GMT" {
-		t.Errorf("httpDate = %q", got)
-	}
-	if got := httpDate(t0.Add(500 * time.Millisecond)); got != "Thu, 26 Nov 2026 23:00:00 GMT" {
-		t.Errorf("same second: %q", got)
-	}
-	if got := httpDate(t0.Add(time.Second).In(time.FixedZone("x", 3600))); got != "Thu, 26 Nov 2026 23:00:01 GMT" {
-		t.Errorf("next second: %q", got)
+	for _, c := range []struct {
+		at   time.Time
+		want string
+	}{
+		{t0, "Thu, 26 Nov 2026 23:00:00 GMT"},
+		{t0.Add(500 * time.Millisecond), "Thu, 26 Nov 2026 23:00:00 GMT"},
+		{t0.Add(time.Second).In(time.FixedZone("x", 3600)), "Thu, 26 Nov 2026 23:00:01 GMT"},
+		{t0.Add(-time.Hour), "Thu, 26 Nov 2026 22:00:00 GMT"}, // the clock stepped back
+		{time.Unix(0, 0), "Thu, 01 Jan 1970 00:00:00 GMT"},
+	} {
+		if got := d.at(c.at); got != c.want {
+			t.Errorf("at(%v) = %q, want %q", c.at, got, c.want)
+		}
 	}
 }

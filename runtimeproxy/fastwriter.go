@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -31,12 +30,15 @@ type fastWriter struct {
 	err           error
 	// conn, if set, is the runtime's connection (see runtimeGone).
 	conn net.Conn
+	// date is the last Date header written on this connection; it
+	// outlives reset.
+	date cachedDate
 }
 
 var errBodyLength = errors.New("runtimeproxy: response body does not match its Content-Length")
 
 func (w *fastWriter) reset(bw *bufio.Writer, conn net.Conn) {
-	*w = fastWriter{bw: bw, h: w.h, buf: w.buf[:0], conn: conn}
+	*w = fastWriter{bw: bw, h: w.h, buf: w.buf[:0], conn: conn, date: w.date}
 	if w.h == nil {
 		w.h = make(http.Header, 8)
 	} else {
@@ -136,7 +138,7 @@ func (w *fastWriter) sendHeader(chunked bool) {
 		h["Transfer-Encoding"] = []string{"chunked"}
 	}
 	if _, ok := h["Date"]; !ok {
-		h["Date"] = []string{httpDate(time.Now())}
+		h["Date"] = []string{w.date.at(time.Now())}
 	}
 	bw := w.bw
 	_, _ = bw.WriteString("HTTP/1.1 ")
@@ -185,21 +187,17 @@ func (w *fastWriter) finish() bool {
 	return w.err == nil
 }
 
-// dateCache holds the last Date header value and the second it is for.
-var dateCache atomic.Pointer[cachedDate]
-
+// cachedDate is a Date header value and the second it is for.
 type cachedDate struct {
 	sec  int64
 	text string
 }
 
-// httpDate formats now for a Date header, once per second.
-func httpDate(now time.Time) string {
-	sec := now.Unix()
-	if d := dateCache.Load(); d != nil && d.sec == sec {
-		return d.text
+// at formats now for a Date header, reusing the last value within the
+// same second.
+func (d *cachedDate) at(now time.Time) string {
+	if sec := now.Unix(); d.text == "" || d.sec != sec {
+		d.sec, d.text = sec, now.UTC().Format(http.TimeFormat)
 	}
-	d := &cachedDate{sec: sec, text: now.UTC().Format(http.TimeFormat)}
-	dateCache.Store(d)
 	return d.text
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/idemproxy/idemproxy/store"
@@ -39,7 +40,7 @@ func TestCompressRoundTrip(t *testing.T) {
 		{"empty, threshold 0", nil, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, ok := store.Compress(tc.in, tc.above)
+			out, ok := store.NewCompressor(tc.above).Compress(tc.in)
 			if ok != tc.compress {
 				t.Fatalf("Compress(%d bytes, %d) compressed = %v, want %v", len(tc.in), tc.above, ok, tc.compress)
 			}
@@ -61,7 +62,7 @@ func TestCompressRoundTrip(t *testing.T) {
 }
 
 func TestDecompressRejectsCorruptData(t *testing.T) {
-	good, ok := store.Compress([]byte(strings.Repeat("abc", 1000)), 10)
+	good, ok := store.NewCompressor(10).Compress([]byte(strings.Repeat("abc", 1000)))
 	if !ok {
 		t.Fatal("not compressed")
 	}
@@ -95,14 +96,15 @@ func jsonLike(n int) []byte {
 func BenchmarkCompress(b *testing.B) {
 	for _, size := range []int{256 << 10, 1 << 20, 5_900_000} {
 		in := jsonLike(size)
-		z, ok := store.Compress(in, 0)
+		c := store.NewCompressor(0)
+		z, ok := c.Compress(in)
 		if !ok {
 			b.Fatal("not compressed")
 		}
 		b.Run(fmt.Sprintf("gzip/%d", size), func(b *testing.B) {
 			b.SetBytes(int64(size))
 			for b.Loop() {
-				store.Compress(in, 0)
+				c.Compress(in)
 			}
 			b.ReportMetric(float64(size)/float64(len(z)), "ratio")
 		})
@@ -115,4 +117,42 @@ func BenchmarkCompress(b *testing.B) {
 			}
 		})
 	}
+}
+
+func TestCompressorAboveAndNil(t *testing.T) {
+	for option, want := range map[int]int{0: store.DefaultCompressAboveBytes, -5: -1, 10: 10} {
+		if got := store.NewCompressor(option).Above(); got != want {
+			t.Errorf("NewCompressor(%d).Above() = %d, want %d", option, got, want)
+		}
+	}
+	var c *store.Compressor
+	in := []byte(strings.Repeat("abc", 1000))
+	if out, ok := c.Compress(in); ok || !bytes.Equal(out, in) || c.Above() != -1 {
+		t.Errorf("a nil Compressor compressed (%v) or changed the response, Above %d", ok, c.Above())
+	}
+}
+
+// One Compressor is shared by all the invocations of a backend: its
+// recycled writers must not mix their outputs.
+func TestCompressorConcurrentUse(t *testing.T) {
+	c := store.NewCompressor(10)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 50 {
+				in := []byte(strings.Repeat(fmt.Sprintf("goroutine %d, round %d; ", g, i), 20+i))
+				z, ok := c.Compress(in)
+				if !ok {
+					t.Errorf("not compressed: %d bytes", len(in))
+					return
+				}
+				back, err := store.Decompress(z)
+				if err != nil || !bytes.Equal(back, in) {
+					t.Errorf("goroutine %d round %d: %v, equal %v", g, i, err, bytes.Equal(back, in))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

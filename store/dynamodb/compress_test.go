@@ -36,7 +36,7 @@ func TestEncodeCompressesAboveTheThreshold(t *testing.T) {
 		{"incompressible binary: base64", random, "base64", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			it := o.encode(gzipTestRecord(tc.response, false))
+			it := o.encode(gzipTestRecord(tc.response, false), o.compressor())
 			enc, _ := it[EncodingAttr].(*types.AttributeValueMemberS)
 			if (enc == nil && tc.encoding != "") || (enc != nil && enc.Value != tc.encoding) {
 				t.Fatalf("%s = %v, want %q", EncodingAttr, it[EncodingAttr], tc.encoding)
@@ -57,14 +57,14 @@ func TestEncodeCompressesAboveTheThreshold(t *testing.T) {
 		})
 	}
 	o.CompressAboveBytes = -1
-	if it := o.encode(gzipTestRecord([]byte(strings.Repeat("y", 5000)), false)); it[EncodingAttr] != nil {
+	if it := o.encode(gzipTestRecord([]byte(strings.Repeat("y", 5000)), false), o.compressor()); it[EncodingAttr] != nil {
 		t.Errorf("compression off: %s = %v", EncodingAttr, it[EncodingAttr])
 	}
 }
 
 func TestEncodeStreamedMarker(t *testing.T) {
 	o := DefaultOptions("t", "fn")
-	it := o.encode(gzipTestRecord([]byte("{}\x00\x00\x00\x00\x00\x00\x00\x00body"), true))
+	it := o.encode(gzipTestRecord([]byte("{}\x00\x00\x00\x00\x00\x00\x00\x00body"), true), o.compressor())
 	if v, _ := it[ResponseModeAttr].(*types.AttributeValueMemberS); v == nil || v.Value != "streaming" {
 		t.Fatalf("%s = %v, want streaming", ResponseModeAttr, it[ResponseModeAttr])
 	}
@@ -72,7 +72,7 @@ func TestEncodeStreamedMarker(t *testing.T) {
 	if err != nil || !got.Streamed {
 		t.Fatalf("decoded Streamed = %v, err %v", got.Streamed, err)
 	}
-	if it := o.encode(gzipTestRecord([]byte("{}"), false)); it[ResponseModeAttr] != nil {
+	if it := o.encode(gzipTestRecord([]byte("{}"), false), o.compressor()); it[ResponseModeAttr] != nil {
 		t.Errorf("unstreamed record carries %s", ResponseModeAttr)
 	}
 }

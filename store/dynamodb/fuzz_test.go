@@ -53,7 +53,7 @@ func FuzzDecodeItem(f *testing.F) {
 			if rec.Status != "INPROGRESS" && rec.Status != "COMPLETED" {
 				t.Fatalf("decode accepted status %q", rec.Status)
 			}
-			again, err := opts.decode(opts.encode(rec))
+			again, err := opts.decode(opts.encode(rec, opts.compressor()))
 			if err != nil {
 				t.Fatalf("decode(encode(%+v)): %v", rec, err)
 			}

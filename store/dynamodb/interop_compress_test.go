@@ -37,7 +37,7 @@ func TestPowertoolsOnACompressedRecord(t *testing.T) {
 	if err := s.Complete(t.Context(), done); err != nil {
 		t.Fatal(err)
 	}
-	if it := opts.encode(done); it[EncodingAttr] == nil {
+	if it := opts.encode(done, opts.compressor()); it[EncodingAttr] == nil {
 		t.Fatal("the record is not stored compressed")
 	}
 

@@ -48,7 +48,7 @@ func (o Options) keyItem(key string) item {
 // CompressAboveBytes that gzip makes smaller is stored compressed as a
 // binary attribute (EncodingAttr "gzip"). An empty Response stores no data
 // attribute.
-func (o Options) encode(r store.Record) item {
+func (o Options) encode(r store.Record, z *store.Compressor) item {
 	it := o.keyItem(r.Key)
 	it[o.ExpiryAttr] = num(store.EpochSeconds(r.Expiry))
 	it[o.StatusAttr] = str(string(r.Status))
@@ -66,7 +66,7 @@ func (o Options) encode(r store.Record) item {
 		it[ResponseModeAttr] = str(responseModeStreaming)
 	}
 	if len(r.Response) > 0 {
-		if z, ok := store.Compress(r.Response, store.CompressThreshold(o.CompressAboveBytes)); ok {
+		if z, ok := z.Compress(r.Response); ok {
 			it[o.DataAttr] = &types.AttributeValueMemberB{Value: z}
 			it[EncodingAttr] = str(store.EncodingGzip)
 		} else if utf8.Valid(r.Response) {

@@ -97,7 +97,7 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	for _, opts := range []Options{DefaultOptions("t", "fn"), renamedOptions()} {
 		for _, response := range [][]byte{nil, []byte("plain"), []byte("nul\x00ok"), {0xc3, 0x28}, []byte("héllo")} {
 			rec := completedRecord(claimRecord("owner", now), string(response))
-			got, err := opts.decode(opts.encode(rec))
+			got, err := opts.decode(opts.encode(rec, opts.compressor()))
 			if err != nil {
 				t.Fatalf("decode(encode(%q)): %v", response, err)
 			}

@@ -3,6 +3,8 @@ package dynamodb
 import (
 	"errors"
 	"fmt"
+
+	"github.com/idemproxy/idemproxy/store"
 )
 
 // ErrInvalidOptions reports an unusable [Options] value or environment.
@@ -164,3 +166,6 @@ func (o Options) check(label func(field) string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// compressor is the Compressor for o.CompressAboveBytes.
+func (o Options) compressor() *store.Compressor { return store.NewCompressor(o.CompressAboveBytes) }

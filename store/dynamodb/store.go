@@ -30,6 +30,7 @@ const claimAttempts = 2
 type Store struct {
 	client API
 	opts   Options
+	z      *store.Compressor
 }
 
 var _ store.Store = (*Store)(nil)
@@ -43,7 +44,7 @@ func New(client API, opts Options) (*Store, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	return &Store{client: client, opts: opts}, nil
+	return &Store{client: client, opts: opts, z: opts.compressor()}, nil
 }
 
 // Options returns the options the Store was created with.
@@ -70,7 +71,7 @@ func (s *Store) Claim(ctx context.Context, rec store.Record, now time.Time) (sto
 	if err := rec.ValidateClaim(now); err != nil {
 		return store.Record{}, err
 	}
-	it := s.opts.encode(rec)
+	it := s.opts.encode(rec, s.z)
 	if err := checkSize(opClaim, rec.Key, it); err != nil {
 		return store.Record{}, err
 	}
@@ -146,7 +147,7 @@ func (s *Store) Complete(ctx context.Context, rec store.Record) error {
 	if err := rec.ValidateComplete(); err != nil {
 		return err
 	}
-	it := s.opts.encode(rec)
+	it := s.opts.encode(rec, s.z)
 	if err := checkSize(opComplete, rec.Key, it); err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func fields(t *testing.T, value []byte) map[string]any {
 
 func TestEncodeCompressesAboveTheThreshold(t *testing.T) {
 	a := defaultAttrs()
-	a.compressAbove = 100
+	a.compress = store.NewCompressor(100)
 	json100 := []byte(`{"d":"` + strings.Repeat("x", 92) + `"}`)
 	random := make([]byte, 1000)
 	_, _ = rand.NewChaCha8([32]byte{9}).Read(random)
@@ -68,7 +68,7 @@ func TestEncodeCompressesAboveTheThreshold(t *testing.T) {
 			}
 		})
 	}
-	a.compressAbove = -1
+	a.compress = store.NewCompressor(-1)
 	if m := fields(t, encodeRecord(completedRecord([]byte(strings.Repeat("y", 5000)), false), a)); m[encodingField] != nil {
 		t.Errorf("compression off: %s = %v", encodingField, m[encodingField])
 	}

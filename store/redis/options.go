@@ -172,7 +172,7 @@ func (o Options) fieldErrors(names map[string]string) []error {
 func (o Options) attrs() attrs {
 	return attrs{expiry: o.ExpiryAttr, inProgressExpiry: o.InProgressExpiryAttr,
 		status: o.StatusAttr, data: o.DataAttr, validation: o.ValidationAttr,
-		compressAbove: store.CompressThreshold(o.CompressAboveBytes)}
+		compress: store.NewCompressor(o.CompressAboveBytes)}
 }
 
 // clientOptions holds the parsed go-redis options: exactly one is set.

@@ -44,11 +44,11 @@ func isOwnField(name string) bool {
 	return name == ownerField || name == contentTypeField || name == encodingField || name == responseModeField
 }
 
-// attrs holds the configurable JSON field names, and the response size
-// above which data is compressed (negative: never).
+// attrs holds the configurable JSON field names, and the Compressor of
+// stored responses.
 type attrs struct {
 	expiry, inProgressExpiry, status, data, validation string
-	compressAbove                                      int
+	compress                                           *store.Compressor
 }
 
 // encodeRecord returns rec as the JSON object Powertools'
@@ -63,7 +63,7 @@ type attrs struct {
 // milliseconds (omitted when zero). data holds the response verbatim when it
 // is valid UTF-8 (for a JSON response that is exactly Powertools'
 // json.dumps(result) string), otherwise its standard base64 encoding with
-// idemproxy_encoding "base64". A response longer than a.compressAbove that
+// idemproxy_encoding "base64". A response longer than a.compress.Above() that
 // gzip makes smaller is stored as the base64 of its gzip, with
 // idemproxy_encoding "gzip". A streamed response carries
 // idemproxy_response_mode "streaming". Strings are written as encoding/json
@@ -117,7 +117,7 @@ func encodeParts(rec store.Record, a attrs) recordParts {
 		p.head = append(buf, '"')
 		buf = []byte{'"'}
 		p.data, p.base64 = rec.Response, !utf8.Valid(rec.Response)
-		if z, ok := store.Compress(rec.Response, a.compressAbove); ok {
+		if z, ok := a.compress.Compress(rec.Response); ok {
 			p.data, p.base64, encoding = z, true, gzipEncoding
 		} else if p.base64 {
 			encoding = base64Encoding

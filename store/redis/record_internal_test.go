@@ -232,7 +232,8 @@ func FuzzEncodeRoundTrip(f *testing.F) {
 		}
 		a := defaultAttrs()
 		if renamedAttrs {
-			a = attrs{expiry: "e", inProgressExpiry: "i", status: "s", data: "d", validation: "v"}
+			a = attrs{expiry: "e", inProgressExpiry: "i", status: "s", data: "d", validation: "v",
+				compress: store.NewCompressor(1)} // compresses all it can
 		}
 		enc := encodeRecord(rec, a)
 		got, err := decodeRecord("k", enc, a)
