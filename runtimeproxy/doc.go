@@ -17,11 +17,10 @@
 // nothing about idempotency.
 //
 // The runtime's plain hot requests (and upstream's plain answers) are relayed
-// byte for byte, without being parsed into net/http values (rawrelay.go):
-// with PassThrough as the Interceptor all of them, with any other all but
-// /next, whose events the Interceptor decides on; a result is shown to the
-// Interceptor before it is relayed (rawintercept.go). Everything else takes
-// the usual path.
+// byte for byte, without being parsed into net/http values (rawrelay.go).
+// With an Interceptor other than PassThrough, each event is shown to it
+// before it is relayed (rawnext.go), and so is each result
+// (rawintercept.go). Everything else takes the usual path.
 //
 // State is kept per request id, so concurrent invocations (Lambda Managed
 // Instances, AWS_LAMBDA_MAX_CONCURRENCY > 1) are handled independently.

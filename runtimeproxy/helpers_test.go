@@ -75,9 +75,15 @@ func (r *recordingInterceptor) reset() {
 // it serves every request the usual way.
 type observing struct{ PassThrough }
 
-// bothPaths runs test against a proxy on the byte relay (PassThrough) and
-// one on the usual path.
+// forwarding forwards everything as PassThrough does, but is not
+// PassThrough: the byte relay shows it every event and result, as it does
+// an idempotency Interceptor.
+type forwarding struct{ PassThrough }
+
+// bothPaths runs test against a proxy on the byte relay (PassThrough, and
+// an Interceptor that forwards everything) and one on the usual path.
 func bothPaths(t *testing.T, test func(t *testing.T, ic Interceptor)) {
 	t.Run("byte relay", func(t *testing.T) { test(t, nil) })
+	t.Run("byte relay, intercepting", func(t *testing.T) { test(t, forwarding{}) })
 	t.Run("usual path", func(t *testing.T) { test(t, observing{}) })
 }

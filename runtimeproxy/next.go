@@ -48,16 +48,13 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 			s.deliver(w, resp, event) // not an invocation we can reason about
 			return
 		}
-		d := s.decide(r.Context(), inv)
-		if d.Action == Forward {
-			s.track(inv, d.Observe)
+		if d := s.onEvent(r.Context(), inv); d.Action == Forward {
 			if d.Event != nil {
 				event = d.Event
 			}
 			s.deliver(w, resp, event)
 			return
 		}
-		s.answer(r.Context(), inv, d)
 		if hungUp(w, r) {
 			return
 		}

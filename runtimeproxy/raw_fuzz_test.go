@@ -118,6 +118,7 @@ func FuzzRawResponse(f *testing.F) {
 	f.Add([]byte("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id:  a \r\nlambda-runtime-aws-request-id: b\r\nLambda-Runtime-Deadline-Ms: 12\r\nContent-Length: 0\r\n\r\n"))
 	f.Add([]byte("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nContent-Length: 01\r\n\r\nx"))
+	f.Add([]byte("HTTP/1.1 200 OK\r\nhost: h\r\nx-a:\t 1 \r\nX-A: \u00a0caf\xc3\xa9\r\nx_b:\r\nContent-Length: 0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		end := headEnd(data)
 		if end < 0 {
@@ -146,6 +147,10 @@ func FuzzRawResponse(f *testing.F) {
 		}
 		if got, want := string(data[rs.deadline[0]:rs.deadline[1]]), resp.Header.Get(HeaderDeadlineMs); got != want {
 			t.Fatalf("%q: deadline %q, net/http %q", data, got, want)
+		}
+		// What an Interceptor is shown of an event's header (relayNext).
+		if got := responseHeader(data[bytes.IndexByte(data, '\n')+1 : end]); !reflect.DeepEqual(got, resp.Header) {
+			t.Fatalf("%q: header %q, net/http %q", data, got, resp.Header)
 		}
 	})
 }

@@ -12,8 +12,7 @@ import (
 // serveResult does, then the relay forwards it, or the Interceptor's
 // replacement of its body. Streamed responses, bodies bigger than the
 // connection's buffer and trailers with values are never taken: they keep
-// the usual path, as /next does (serveNext asks the Interceptor about each
-// event).
+// the usual path. Events are decided on in rawnext.go.
 
 // showResult shows the result in req (head of headLen bytes, body of size
 // bytes decoded) posted for t to the Interceptor, and returns the body to

@@ -10,10 +10,10 @@ import (
 	"strconv"
 )
 
-// The byte relay serves the runtime's requests: all of them when there is
-// nothing to intercept (the Interceptor is PassThrough: idempotency
-// disabled), all but /next otherwise (results are shown to the Interceptor
-// first: rawintercept.go). A
+// The byte relay serves the runtime's requests. When there is nothing to
+// intercept (the Interceptor is PassThrough: idempotency disabled) it relays
+// them as they are; otherwise results are shown to the Interceptor first
+// (rawintercept.go) and events are decided on (rawnext.go). A
 // request whose head scanRawRequest takes and whose whole body is already
 // in the connection's buffer (up to fastHeadMax, the buffer's size) is
 // written upstream as it came, with the upstream Host and its body by
@@ -41,8 +41,16 @@ var errRuntimeHungUp = errors.New("runtimeproxy: the runtime hung up")
 func (s *Server) relayRaw(fc *fastConn, headLen int) rawOutcome {
 	head, _ := fc.br.Peek(headLen)
 	rq, ok := scanRawRequest(head)
-	if !ok || rq.next && !s.passive {
-		return rawDeclined // an Interceptor decides on events: serveNext
+	if !ok {
+		return rawDeclined
+	}
+	if rq.next && !s.passive {
+		s.relayed.Add(1)
+		out := s.relayNext(fc, rq, head) // an Interceptor decides on events
+		if out == rawServed {
+			_, _ = fc.br.Discard(headLen)
+		}
+		return out
 	}
 	total, size := headLen, 0
 	switch {

@@ -1,0 +1,161 @@
+package runtimeproxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/textproto"
+)
+
+// With an Interceptor, the byte relay also takes the runtime's GET /next:
+// relayNext fetches events upstream until the Interceptor lets one through,
+// as serveNext does. An event whose answer scanRawResponse takes is read
+// without an http.Response: the Interceptor is shown its header as
+// http.ReadResponse reads it (responseHeader), and an event it forwards
+// unchanged reaches the runtime as upstream wrote it, as with PassThrough.
+// Any other answer is read by net/http's rules (parsedNext) and goes on as
+// on the usual path.
+
+// relayNext serves the runtime's GET /next (the head in req, which has no
+// body) when an Interceptor decides on events.
+func (s *Server) relayNext(fc *fastConn, rq rawRequest, req []byte) rawOutcome {
+	for {
+		c, err := s.rawSend(fc, rq, req, len(req), 0, nil)
+		switch {
+		case errors.Is(err, errRuntimeHungUp):
+			return rawClosed // the event, if any, stays upstream
+		case err != nil:
+			return s.rawFailed(fc, rq, err)
+		}
+		buf, _ := c.br.Peek(c.br.Buffered())
+		end := headEnd(buf)
+		rs, ok := rawResponse{}, false
+		if end >= 0 {
+			rs, ok = scanRawResponse(buf[:end])
+		}
+		if !ok {
+			out, again := s.parsedNext(fc, c, rq)
+			if again {
+				continue
+			}
+			return out
+		}
+		if rs.status != http.StatusOK || rs.requestID[1] == 0 {
+			return s.rawAnswer(fc, c, rq, nil) // not an invocation: relayed as it came
+		}
+		// The head is kept past the connection's release, in fc.head.
+		fc.head = append(fc.head[:0], buf[:end]...)
+		head := fc.head
+		event := make([]byte, rs.length)
+		_, _ = c.br.Discard(end)
+		if _, err := io.ReadFull(c.br, event); err != nil {
+			c.nc.Close()
+			return s.rawFailed(fc, rq, err)
+		}
+		s.releaseRaw(c, true)
+		inv := &Invocation{
+			RequestID: string(head[rs.requestID[0]:rs.requestID[1]]),
+			Deadline:  parseDeadline(string(head[rs.deadline[0]:rs.deadline[1]])),
+			Header:    responseHeader(head[bytes.IndexByte(head, '\n')+1:]),
+			Event:     event,
+		}
+		d := s.onEvent(context.Background(), inv)
+		switch {
+		case d.Action == Forward && d.Event == nil:
+			_, _ = fc.bw.Write(head)
+			_, _ = fc.bw.Write(event)
+			if fc.bw.Flush() != nil {
+				return rawClosed
+			}
+			return rawServed
+		case d.Action == Forward:
+			fc.w.reset(fc.bw, fc.c)
+			s.deliver(&fc.w, &http.Response{StatusCode: rs.status, Header: inv.Header}, d.Event)
+			return s.finished(fc)
+		}
+		if fc.w.reset(fc.bw, fc.c); fc.w.runtimeGone() {
+			return rawClosed
+		}
+	}
+}
+
+// parsedNext goes on with an upstream /next answer on c that the byte
+// relay does not take, read by net/http's rules: it is relayed, or its
+// event is decided on as serveNext does. again reports an event the
+// Interceptor answered itself, after which the runtime still waits.
+func (s *Server) parsedNext(fc *fastConn, c *directConn, rq rawRequest) (out rawOutcome, again bool) {
+	resp, err := s.direct.readFinal(c, &http.Request{Method: http.MethodGet})
+	if err != nil {
+		c.nc.Close()
+		return s.rawFailed(fc, rq, err), false
+	}
+	body := &eofBody{r: resp.Body}
+	resp.Body = body
+	fc.w.reset(fc.bw, fc.c)
+	if resp.StatusCode != http.StatusOK {
+		s.relay(&fc.w, resp)
+		s.releaseRaw(c, body.eof && !resp.Close)
+		return s.finished(fc), false
+	}
+	event, err := readBody(resp)
+	if err != nil {
+		c.nc.Close()
+		return s.rawFailed(fc, rq, err), false
+	}
+	s.releaseRaw(c, body.eof && !resp.Close)
+	inv := newInvocation(resp, event)
+	if inv.RequestID == "" {
+		s.deliver(&fc.w, resp, event) // not an invocation we can reason about
+		return s.finished(fc), false
+	}
+	d := s.onEvent(context.Background(), inv)
+	if d.Action != Forward {
+		if fc.w.runtimeGone() {
+			return rawClosed, false
+		}
+		return rawServed, true
+	}
+	if d.Event != nil {
+		event = d.Event
+	}
+	s.deliver(&fc.w, resp, event)
+	return s.finished(fc), false
+}
+
+// onEvent asks the Interceptor about inv, then tracks the invocation if
+// the event is forwarded, or posts the Interceptor's answer upstream.
+func (s *Server) onEvent(ctx context.Context, inv *Invocation) Decision {
+	d := s.decide(ctx, inv)
+	if d.Action == Forward {
+		s.track(inv, d.Observe)
+	} else {
+		s.answer(ctx, inv, d)
+	}
+	return d
+}
+
+// finished ends an answer written with fc.w.
+func (s *Server) finished(fc *fastConn) rawOutcome {
+	if !fc.w.finish() {
+		return rawClosed
+	}
+	return rawServed
+}
+
+// responseHeader returns the header lines of a head scanRawResponse took
+// (from after the status line through the empty line) as
+// http.ReadResponse reads them into Response.Header: names in canonical
+// form, values trimmed, repeated names in order. (The fields net/http
+// takes out or acts on are not in such a head.)
+func responseHeader(lines []byte) http.Header {
+	h := make(http.Header, 8)
+	for len(lines) > 2 {
+		name, vs, ve, n, _ := nextField(lines)
+		key := textproto.CanonicalMIMEHeaderKey(string(name))
+		h[key] = append(h[key], string(lines[vs:ve]))
+		lines = lines[n:]
+	}
+	return h
+}

@@ -1,0 +1,274 @@
+package runtimeproxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// eventSeen is what an Interceptor was shown of an event.
+type eventSeen struct {
+	RequestID string
+	Deadline  time.Time
+	Header    http.Header
+	Event     string
+}
+
+// eventDecider decides on events by request id (Forward when it has no
+// decision for one) and records what it is shown, events and results.
+type eventDecider struct {
+	decisions map[string]Decision
+	mu        sync.Mutex
+	events    []eventSeen
+	results   []resultSeen
+}
+
+func (e *eventDecider) Invoke(ctx context.Context, inv *Invocation) Decision {
+	if _, ok := ctx.Deadline(); !ok && !inv.Deadline.IsZero() {
+		panic("event shown without the invocation's deadline")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.events = append(e.events, eventSeen{inv.RequestID, inv.Deadline, inv.Header, string(inv.Event)})
+	return e.decisions[inv.RequestID]
+}
+
+func (e *eventDecider) Response(_ context.Context, _ *Invocation, res *Result) {
+	e.record(res, false)
+}
+
+func (e *eventDecider) Error(_ context.Context, _ *Invocation, res *Result) { e.record(res, true) }
+
+func (e *eventDecider) record(res *Result, isError bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.results = append(e.results, resultSeen{isError, res.Header, res.Buffered, string(res.Body), res.Trailer})
+}
+
+// queuedUpstream answers each GET /next with the next of its events (the
+// last one again when they run out) and every other request with accepted,
+// and records what it parsed.
+type queuedUpstream struct {
+	addr   string
+	mu     sync.Mutex
+	events []string
+	seen   []upstreamSeen
+}
+
+func newQueuedUpstream(t *testing.T) *queuedUpstream {
+	u := &queuedUpstream{}
+	u.addr = rawUpstream(t, func(c net.Conn, req *http.Request, body []byte) {
+		u.mu.Lock()
+		u.seen = append(u.seen, upstreamSeen{req.Method, req.RequestURI, "", req.Header, req.Trailer,
+			req.ContentLength, req.TransferEncoding, string(body)})
+		answer := accepted
+		if req.Method == http.MethodGet {
+			answer = u.events[0]
+			if len(u.events) > 1 {
+				u.events = u.events[1:]
+			}
+		}
+		u.mu.Unlock()
+		if _, err := io.WriteString(c, answer); err != nil || strings.Contains(answer, "Connection: close") {
+			c.Close()
+		}
+	})
+	return u
+}
+
+// eventAnswer is an upstream /next answer for request id id (none when
+// empty) with the given extra header lines and event.
+func eventAnswer(id, extra, event string) string {
+	h := "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+	if id != "" {
+		h += "Lambda-Runtime-Aws-Request-Id: " + id + "\r\nLambda-Runtime-Deadline-Ms: 1795705851074\r\n"
+	}
+	return h + extra + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(event)) + event
+}
+
+// nextCases are upstream /next answers, each followed by an event for r9;
+// raw says whether scanRawResponse takes the first answer (the byte relay
+// reads it itself; otherwise net/http reads it), and decided whether it is
+// an event the Interceptor decides on.
+var nextCases = []struct {
+	name         string
+	answer       string
+	raw, decided bool
+}{
+	{"plain event", eventOK, true, true},
+	{"header spacing, case and repeats", eventAnswer("r1", "x-a:  1 \t\r\nX-A: caf\xc3\xa9\r\nx-b:\r\nHost: h\r\n", event), true, true},
+	{"empty event", eventAnswer("r1", "", ""), true, true},
+	{"event bigger than the connection's buffer", eventAnswer("r1", "", `"`+strings.Repeat("e", 70_000)+`"`), true, true},
+	{"no deadline", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: 2\r\n\r\n{}", true, true},
+	{"bad deadline", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nLambda-Runtime-Deadline-Ms: soon\r\nContent-Length: 2\r\n\r\n{}", true, true},
+	{"no request id", eventAnswer("", "", event), true, false},
+	{"upstream error", "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"errorType\":\"Sandbox.Bad\"}", true, false},
+	{"chunked event", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nLambda-Runtime-Deadline-Ms: 1795705851074\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", false, true},
+	{"event with Connection: close", eventAnswer("r1", "Connection: close\r\n", event), false, true},
+	{"chunked upstream error", "HTTP/1.1 502 Bad Gateway\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nbad\r\n0\r\n\r\n", false, false},
+	{"chunked event without request id", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", false, false},
+}
+
+// nextDecisions are what the Interceptor decides on r1.
+var nextDecisions = []struct {
+	name string
+	d    Decision
+}{
+	{"forward", Decision{Action: Forward}},
+	{"forward, observed", Decision{Action: Forward, Observe: true}},
+	{"forward another event", Decision{Action: Forward, Observe: true, Event: []byte(`{"other":true}`)}},
+	{"respond", Decision{Action: Respond, Body: []byte(`{"stored":1}`), ContentType: "application/json"}},
+	{"respond, streamed", Decision{Action: Respond, Body: []byte(`{"stored":2}`), Streaming: true}},
+	{"fail", Decision{Action: Fail, ErrorType: "IdempotencyAlreadyInProgressError", ErrorMessage: "busy"}},
+}
+
+// TestInterceptedEventsMatchUsualPath serves /next through a proxy on the
+// byte relay and one on the usual path, for each kind of upstream answer
+// and each decision on r1 (the next event, r9, is forwarded), then posts a
+// result for the event the runtime got. It compares what the Interceptor
+// was shown, what upstream got and what the runtime got.
+func TestInterceptedEventsMatchUsualPath(t *testing.T) {
+	type side struct {
+		proxy *Server
+		base  string
+		up    *queuedUpstream
+		ic    *eventDecider
+	}
+	start := func(d Decision, usual bool) side {
+		up := newQueuedUpstream(t)
+		ic := &eventDecider{decisions: map[string]Decision{"r1": d}}
+		s := startServer(t, Options{Addr: "127.0.0.1:0", Upstream: up.addr, Interceptor: ic, MaxBufferedBytes: 1 << 20}, usual)
+		return side{s, "http://" + s.Addr().String(), up, ic}
+	}
+	type outcome struct {
+		Runtime, Result runtimeSeen
+		Upstream        []upstreamSeen
+		Events          []eventSeen
+		Results         []resultSeen
+		Pending         int
+	}
+	through := func(sd side, answer string) (outcome, int64) {
+		sd.up.mu.Lock()
+		sd.up.events = []string{answer, eventAnswer("r9", "", `{"n":9}`)}
+		sd.up.mu.Unlock()
+		rc := dialRaw(t, sd.base)
+		before := sd.proxy.relayed.Load()
+		resp, body := rc.roundTrip(nextHead)
+		took := sd.proxy.relayed.Load() - before
+		resp.Header.Del("Date")
+		var o outcome
+		o.Runtime = runtimeSeen{resp.StatusCode, resp.Header, body, resp.Trailer}
+		if id := resp.Header.Get(HeaderRequestID); id != "" {
+			res, body := rc.roundTrip("POST /2018-06-01/runtime/invocation/" + id + "/response HTTP/1.1\r\nHost: x\r\nContent-Length: 6\r\n\r\n\"done\"")
+			res.Header.Del("Date")
+			o.Result = runtimeSeen{res.StatusCode, res.Header, body, res.Trailer}
+		}
+		sd.up.mu.Lock()
+		o.Upstream, sd.up.seen = sd.up.seen, nil
+		sd.up.mu.Unlock()
+		sd.ic.mu.Lock()
+		o.Events, o.Results = sd.ic.events, sd.ic.results
+		sd.ic.events, sd.ic.results = nil, nil
+		sd.ic.mu.Unlock()
+		o.Pending = sd.proxy.Pending()
+		return o, took
+	}
+	for _, dc := range nextDecisions {
+		raw, usual := start(dc.d, false), start(dc.d, true)
+		for _, c := range nextCases {
+			name := c.name + ", " + dc.name
+			rawGot, took := through(raw, c.answer)
+			usualGot, usualTook := through(usual, c.answer)
+			if took == 0 || usualTook != 0 {
+				t.Errorf("%s: the byte relay took %d requests, the usual path %d", name, took, usualTook)
+			}
+			if !reflect.DeepEqual(rawGot, usualGot) {
+				t.Errorf("%s: on the byte relay\n%+v\non the usual path\n%+v", name, rawGot, usualGot)
+			}
+			if _, ok := scanRawResponse([]byte(c.answer[:headEnd([]byte(c.answer))])); ok != c.raw {
+				t.Errorf("%s: scanRawResponse takes it: %v", name, ok)
+			}
+			if decided := len(rawGot.Events) > 0 && rawGot.Events[0].RequestID == "r1"; decided != c.decided {
+				t.Errorf("%s: the Interceptor decided on r1: %v, want %v", name, decided, c.decided)
+			}
+			// What both paths must do, whatever they share.
+			if c.decided {
+				want := eventSeen{RequestID: "r1"}
+				if got := rawGot.Events[0]; got.RequestID != want.RequestID || got.Header.Get(HeaderRequestID) != "r1" {
+					t.Errorf("%s: the Interceptor was shown %+v", name, got)
+				}
+				forwarded := dc.d.Action == Forward
+				if id := rawGot.Runtime.Header.Get(HeaderRequestID); forwarded != (id == "r1") || !forwarded && id != "r9" {
+					t.Errorf("%s: the runtime got the event of %q", name, id)
+				}
+				if forwarded && dc.d.Event != nil && rawGot.Runtime.Body != string(dc.d.Event) {
+					t.Errorf("%s: the runtime got %q, not the Interceptor's event", name, rawGot.Runtime.Body)
+				}
+				observed := forwarded && dc.d.Observe
+				if len(rawGot.Results) != 1 || rawGot.Results[0].Buffered != observed || observed && rawGot.Results[0].Body != `"done"` {
+					t.Errorf("%s: the Interceptor was shown results %+v (observed: %v)", name, rawGot.Results, observed)
+				}
+				// /next and the result; or /next, the answer, /next and the result.
+				if want := map[bool]int{true: 2, false: 4}[forwarded]; len(rawGot.Upstream) != want {
+					t.Errorf("%s: upstream got %d requests, want %d", name, len(rawGot.Upstream), want)
+				}
+			}
+			if rawGot.Pending != 0 {
+				t.Errorf("%s: %d invocations pending after the result", name, rawGot.Pending)
+			}
+		}
+	}
+}
+
+// TestRuntimeThatHangsUpWhileAnEventIsAnswered: when the runtime hangs up
+// while the Interceptor answers an event itself, the proxy posts the answer
+// and fetches no other event for the runtime that went away: the next
+// event goes to the runtime that asks next.
+func TestRuntimeThatHangsUpWhileAnEventIsAnswered(t *testing.T) {
+	for _, usual := range []bool{false, true} {
+		t.Run(map[bool]string{false: "byte relay", true: "usual path"}[usual], func(t *testing.T) {
+			up := newQueueUpstream(t, "replay-1", "next-2")
+			deciding, hungUp := make(chan struct{}), make(chan struct{})
+			ic := &recordingInterceptor{decide: func(inv *Invocation) Decision {
+				if inv.RequestID != "replay-1" {
+					return Decision{Action: Forward}
+				}
+				close(deciding)
+				<-hungUp
+				return Decision{Action: Respond, Body: []byte(`"stored"`)}
+			}}
+			s := startServer(t, Options{Addr: "127.0.0.1:0", Upstream: up.hostPort(), Interceptor: ic}, usual)
+			c, err := net.Dial("tcp", s.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(c, nextHead); err != nil {
+				t.Fatal(err)
+			}
+			<-deciding
+			c.Close()
+			time.Sleep(50 * time.Millisecond) // the close reaches the proxy
+			close(hungUp)
+			time.Sleep(200 * time.Millisecond)
+			var paths []string
+			for _, r := range up.requests() {
+				paths = append(paths, r.Method+" "+r.Path)
+			}
+			want := []string{"GET " + pathInvocationNext, "POST " + pathInvocationPrefix + "replay-1/response"}
+			if !reflect.DeepEqual(paths, want) {
+				t.Fatalf("upstream got %q, want %q", paths, want)
+			}
+			resp, _ := do(t, "GET", "http://"+s.Addr().String()+pathInvocationNext, nil, nil)
+			if id := resp.Header.Get(HeaderRequestID); id != "next-2" {
+				t.Fatalf("the next runtime got %q, want next-2", id)
+			}
+		})
+	}
+}
