@@ -56,21 +56,16 @@ func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tra
 // no values (as Request.Trailer holds them after a body whose trailer
 // section is empty, the only kind the byte relay takes), or is nil.
 func rawHeader(lines []byte) (header, trailer http.Header) {
-	header = make(http.Header, 8)
+	header = headerLines(lines, func(kind int) bool { return kind == fieldHost || kind == fieldCoding || kind == fieldTrailer })
 	for len(lines) > 2 {
 		name, vs, ve, n, _ := nextField(lines)
-		switch fieldKind(name) {
-		case fieldHost, fieldCoding:
-		case fieldTrailer:
+		if fieldKind(name) == fieldTrailer {
 			if trailer == nil {
 				trailer = make(http.Header, 2)
 			}
 			for name := range trailerNames(lines[vs:ve]) {
 				trailer[textproto.CanonicalMIMEHeaderKey(string(name))] = nil
 			}
-		default:
-			key := textproto.CanonicalMIMEHeaderKey(string(name))
-			header[key] = append(header[key], string(lines[vs:ve]))
 		}
 		lines = lines[n:]
 	}

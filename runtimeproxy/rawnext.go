@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/textproto"
 )
 
 // With an Interceptor, the byte relay also takes the runtime's GET /next:
@@ -146,16 +145,6 @@ func (s *Server) finished(fc *fastConn) rawOutcome {
 
 // responseHeader returns the header lines of a head scanRawResponse took
 // (from after the status line through the empty line) as
-// http.ReadResponse reads them into Response.Header: names in canonical
-// form, values trimmed, repeated names in order. (The fields net/http
+// http.ReadResponse reads them into Response.Header. (The fields net/http
 // takes out or acts on are not in such a head.)
-func responseHeader(lines []byte) http.Header {
-	h := make(http.Header, 8)
-	for len(lines) > 2 {
-		name, vs, ve, n, _ := nextField(lines)
-		key := textproto.CanonicalMIMEHeaderKey(string(name))
-		h[key] = append(h[key], string(lines[vs:ve]))
-		lines = lines[n:]
-	}
-	return h
-}
+func responseHeader(lines []byte) http.Header { return headerLines(lines, nil) }

@@ -272,3 +272,29 @@ func TestRuntimeThatHangsUpWhileAnEventIsAnswered(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderLinesValuesDoNotAlias: the values of a header built by
+// headerLines share one array, yet appending to one name's values leaves
+// the others as they were.
+func TestHeaderLinesValuesDoNotAlias(t *testing.T) {
+	lines := []byte("x-a: 1\r\nX-B: 2\r\nX-A: 3\r\nX-C: 4\r\n\r\n")
+	h := headerLines(lines, nil)
+	want := http.Header{"X-A": {"1", "3"}, "X-B": {"2"}, "X-C": {"4"}}
+	if !reflect.DeepEqual(h, want) {
+		t.Fatalf("headerLines = %q, want %q", h, want)
+	}
+	h["X-B"] = append(h["X-B"], "added")
+	h.Add("X-A", "added too")
+	want["X-B"] = []string{"2", "added"}
+	want["X-A"] = []string{"1", "3", "added too"}
+	if !reflect.DeepEqual(h, want) {
+		t.Fatalf("after appending: %q, want %q", h, want)
+	}
+	lines[5] = '9' // the header does not share the caller's bytes
+	if h.Get("X-A") != "1" {
+		t.Fatalf("X-A changed with the lines: %q", h["X-A"])
+	}
+	if got := headerLines([]byte("\r\n"), nil); got == nil || len(got) != 0 {
+		t.Fatalf("no fields: %v", got)
+	}
+}
