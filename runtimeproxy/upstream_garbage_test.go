@@ -95,6 +95,7 @@ func startLoggedProxy(t *testing.T, ic Interceptor, upstream string, headTimeout
 		t.Fatal(err)
 	}
 	s.direct.headTimeout = headTimeout
+	_, s.usualOnly = ic.(observing)
 	go func() { _ = s.Serve() }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -137,6 +138,37 @@ func testGarbageWithoutNewlineFailsNext(t *testing.T, ic Interceptor) {
 	}
 	if strings.Contains(body, secret) || strings.Contains(logs.String(), secret) {
 		t.Errorf("upstream bytes quoted:\nbody %s\nlogs %s", body, logs)
+	}
+}
+
+// TestTruncatedEventFailsNext: with an Interceptor, an event whose body
+// ends early (upstream closes the connection) gives the runtime a 502, and
+// is not shown to the Interceptor. (Without one,
+// the byte relay passes the truncation on, as upstream sent it.)
+func TestTruncatedEventFailsNext(t *testing.T) {
+	for _, usual := range []bool{false, true} {
+		t.Run(map[bool]string{false: "byte relay", true: "usual path"}[usual], func(t *testing.T) {
+			up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
+				_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: 100\r\n\r\n{\"" + secret))
+				c.Close()
+			})
+			rec := &recordingInterceptor{}
+			var ic Interceptor = rec
+			if usual {
+				ic = observing{}
+			}
+			logs, base := startLoggedProxy(t, ic, up, time.Second)
+			status, body := getNext(t, base, 5*time.Second)
+			if status != http.StatusBadGateway {
+				t.Errorf("status %d, want 502", status)
+			}
+			if strings.Contains(body, secret) || strings.Contains(logs.String(), secret) {
+				t.Errorf("upstream bytes quoted:\nbody %s\nlogs %s", body, logs)
+			}
+			if len(rec.invokes) != 0 {
+				t.Errorf("the Interceptor was shown %d truncated events", len(rec.invokes))
+			}
+		})
 	}
 }
 
