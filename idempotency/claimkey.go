@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/idemproxy/idemproxy/store"
@@ -65,7 +64,7 @@ func (c *Core) attemptClaim(ctx context.Context, rec store.Record, now time.Time
 // rules as Begin: the local cache first, then attemptClaim, retried twice
 // when the record changed state under it. validate says whether payload
 // hashes must match. It is the claim of the local idempotency API.
-func (c *Core) claimKey(ctx context.Context, rec store.Record, expiresAfter time.Duration, validate bool, log *slog.Logger) claimResult {
+func (c *Core) claimKey(ctx context.Context, rec store.Record, expiresAfter time.Duration, validate bool, log invLog) claimResult {
 	now := c.now()
 	if c.cache != nil {
 		if cached, ok := c.cache.get(rec.Key, now); ok {
@@ -85,11 +84,11 @@ func (c *Core) claimKey(ctx context.Context, rec store.Record, expiresAfter time
 		switch res.kind {
 		case claimWon:
 			c.stats.claimed.Add(1)
-			log.Debug("claimed")
+			log.debug("claimed")
 			return res
 		case claimStoreError:
 			c.stats.storeErrors.Add(1)
-			log.Error("claim failed", "error", res.err)
+			log.error("claim failed", "error", res.err)
 			return res
 		case claimValidation:
 			c.stats.rejected.Add(1)

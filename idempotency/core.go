@@ -172,7 +172,7 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 			"requestId", requestID, "eventKeyJmespath", c.cfg.Key.EventKeyJMESPath)
 		return Outcome{Verdict: Proceed}
 	}
-	log := c.log.With("requestId", requestID, "idempotencyKey", d.Key)
+	log := invLog{l: c.log, requestID: requestID, key: d.Key}
 	now := c.now()
 	if c.cache != nil {
 		if rec, ok := c.cache.get(d.Key, now); ok {
@@ -181,7 +181,7 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 				return reject(ErrorTypeValidation, msgValidation)
 			}
 			c.stats.replayed.Add(1)
-			log.Debug("replay from the local cache")
+			log.debug("replay from the local cache")
 			return c.replayOutcome(rec)
 		}
 	}
@@ -201,7 +201,7 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 		switch res.kind {
 		case claimWon:
 			c.stats.claimed.Add(1)
-			log.Debug("claimed")
+			log.debug("claimed")
 			return Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
 		case claimInProgress:
 			if c.cfg.InProgress == InProgressWait {
@@ -227,7 +227,7 @@ func (c *Core) begin(ctx context.Context, event []byte, deadline time.Time, requ
 // answerClaim turns a claim that found a completed record, a validation
 // mismatch or a store failure into its Outcome, as Begin and the wait
 // mode's polls both answer them. what names a store failure in the log.
-func (c *Core) answerClaim(res claimResult, log *slog.Logger, what string) Outcome {
+func (c *Core) answerClaim(res claimResult, log invLog, what string) Outcome {
 	switch res.kind {
 	case claimValidation:
 		c.stats.rejected.Add(1)
@@ -237,14 +237,14 @@ func (c *Core) answerClaim(res claimResult, log *slog.Logger, what string) Outco
 		if c.cache != nil {
 			c.cache.put(res.existing)
 		}
-		log.Debug("replay")
+		log.debug("replay")
 		return c.replayOutcome(res.existing)
 	}
 	c.stats.storeErrors.Add(1)
 	if errors.Is(res.err, ErrStoreAnswer) {
 		return reject(ErrorTypePersistence, fmt.Sprintf("Invalid status %q in idempotency record", res.existing.Status))
 	}
-	log.Error(what, "error", res.err)
+	log.error(what, "error", res.err)
 	return reject(ErrorTypePersistence, msgSaveInProgress+res.err.Error())
 }
 
@@ -300,7 +300,7 @@ func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, conten
 	rec.Expiry = c.now().Add(c.cfg.ExpiresAfter)
 	rec.Response = response
 	rec.ContentType = contentType
-	log := c.log.With("idempotencyKey", rec.Key)
+	log := invLog{l: c.log, key: rec.Key}
 	sctx, cancel := storeContext(ctx)
 	err := c.store.Complete(sctx, rec)
 	cancel()
@@ -312,15 +312,15 @@ func (c *Core) Succeeded(ctx context.Context, cl *Claim, response []byte, conten
 		}
 	case errors.Is(err, store.ErrRecordTooLarge):
 		c.stats.tooLarge.Add(1)
-		log.Error("response too large for the idempotency store: not recorded, record released", "bytes", len(response), "error", err)
+		log.error("response too large for the idempotency store: not recorded, record released", "bytes", len(response), "error", err)
 		c.release(ctx, cl, "response too large")
 	case errors.Is(err, store.ErrNotOwner):
 		c.stats.lost.Add(1)
-		log.Warn("idempotency record no longer in progress for this invocation (taken over after its deadline, "+
+		log.warn("idempotency record no longer in progress for this invocation (taken over after its deadline, "+
 			"or completed by an earlier attempt of this call): response not recorded again", "error", err)
 	default:
 		c.stats.storeErrors.Add(1)
-		log.Error("failed to record the response; the record stays INPROGRESS until the deadline", "error", err)
+		log.error("failed to record the response; the record stays INPROGRESS until the deadline", "error", err)
 	}
 }
 

@@ -95,7 +95,7 @@ func (c *Core) ClaimFunction(ctx context.Context, call FunctionCall) FunctionOut
 		PayloadHash:      d.PayloadHash,
 		Owner:            call.RequestID + "/" + rand.Text(),
 	}
-	log := c.log.With("requestId", call.RequestID, "idempotencyKey", rec.Key, "source", "local API")
+	log := invLog{l: c.log, requestID: call.RequestID, key: rec.Key, more: []any{"source", "local API"}}
 	res := c.claimKey(ctx, rec, expiresAfter, call.PayloadValidationJMESPath != "", log)
 	out := FunctionOutcome{Key: rec.Key}
 	switch res.kind {

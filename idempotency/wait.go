@@ -2,7 +2,6 @@ package idempotency
 
 import (
 	"context"
-	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -87,12 +86,12 @@ func (c *Core) waitLimit(ctx context.Context, now, deadline time.Time) (limit ti
 // Sleeps never run past the found record's in-progress expiry (plus the clock
 // skew tolerance), so a lapsed record is taken over as soon as it lapses.
 // ctx bounds the store calls (see storeContext) and the sleeps.
-func (c *Core) waitInProgress(ctx context.Context, rec store.Record, d Derived, found store.Record, deadline time.Time, log *slog.Logger) Outcome {
+func (c *Core) waitInProgress(ctx context.Context, rec store.Record, d Derived, found store.Record, deadline time.Time, log invLog) Outcome {
 	start := c.now()
 	limit, bounded := c.waitLimit(ctx, start, deadline)
 	inProgress := func(reason string, polls int) Outcome {
 		c.stats.inProgress.Add(1)
-		log.Debug("gave up waiting for the in-progress record", "reason", reason, "polls", polls,
+		log.debug("gave up waiting for the in-progress record", "reason", reason, "polls", polls,
 			"waitedMs", c.now().Sub(start).Milliseconds())
 		return reject(ErrorTypeAlreadyInProgress, msgAlreadyInProgress+c.cfg.Key.EventKeyJMESPath+"="+d.Key)
 	}
@@ -125,14 +124,14 @@ func (c *Core) waitInProgress(ctx context.Context, rec store.Record, d Derived, 
 		switch res.kind {
 		case claimWon:
 			c.stats.claimed.Add(1)
-			log.Info("the in-progress record was released or lapsed while waiting: claimed, the handler runs",
+			log.info("the in-progress record was released or lapsed while waiting: claimed, the handler runs",
 				"polls", polls+1, "waitedMs", now.Sub(start).Milliseconds())
 			return Outcome{Verdict: Proceed, Claim: &Claim{rec: rec}}
 		case claimInProgress:
 			found = res.existing
 		case claimStale:
 		default:
-			return c.answerClaim(res, log.With("polls", polls+1, "waitedMs", now.Sub(start).Milliseconds()),
+			return c.answerClaim(res, log.with("polls", polls+1, "waitedMs", now.Sub(start).Milliseconds()),
 				"claim failed while waiting for the in-progress record")
 		}
 		// claimStale: inconsistent (the store saw a live record our clock

@@ -82,9 +82,6 @@ type fastConn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	w      fastWriter
-	// head holds an upstream /next answer's head while relayNext decides
-	// on its event.
-	head []byte
 }
 
 // acceptLoop accepts connections until the listener is closed.

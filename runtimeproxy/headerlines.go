@@ -3,6 +3,7 @@ package runtimeproxy
 import (
 	"net/http"
 	"net/textproto"
+	"sync"
 )
 
 // headerLines builds the http.Header of header lines a raw scan took (each
@@ -39,4 +40,48 @@ func headerLines(lines []byte, skip func(kind int) bool) http.Header {
 		off += k
 	}
 	return h
+}
+
+// lazyHeader is a header given whole (h), or built on first use from the
+// raw header lines of a request or answer the byte relay took (lines, with
+// the fields whose kinds skip reports left out): most Interceptors never
+// look at headers, and a map of them costs more than the rest of the
+// relay's work.
+type lazyHeader struct {
+	once  sync.Once
+	h     http.Header
+	lines []byte
+	skip  func(kind int) bool
+}
+
+func (l *lazyHeader) get() http.Header {
+	l.once.Do(func() {
+		if l.h == nil {
+			l.h = headerLines(l.lines, l.skip)
+		}
+	})
+	return l.h
+}
+
+// value returns the first value of the field named lower (in lower case;
+// key is its canonical form), as get().Get(key) does, without building the
+// header from lines.
+func (l *lazyHeader) value(lower, key string) string {
+	if l.lines == nil {
+		return l.get().Get(key)
+	}
+	for lines := l.lines; len(lines) > 2; {
+		name, vs, ve, n, _ := nextField(lines)
+		if lowerEqual(name, lower) && (l.skip == nil || !l.skip(fieldKind(name))) {
+			return string(lines[vs:ve])
+		}
+		lines = lines[n:]
+	}
+	return ""
+}
+
+// skipRequestField reports the fields net/http takes out of a request's
+// Header: Host, Transfer-Encoding and Trailer.
+func skipRequestField(kind int) bool {
+	return kind == fieldHost || kind == fieldCoding || kind == fieldTrailer
 }

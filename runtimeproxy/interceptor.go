@@ -14,14 +14,18 @@ type Invocation struct {
 	RequestID string
 	// Deadline is Lambda-Runtime-Deadline-Ms as a time; zero if absent or invalid.
 	Deadline time.Time
-	// Header holds the headers of the upstream /next response. Read-only.
-	Header http.Header
 	// Event is the event body. Read-only.
 	Event []byte
 	// State belongs to the Interceptor: whatever Invoke stores here is handed
 	// back in Response and Error for the same request id.
 	State any
+
+	header lazyHeader
 }
+
+// Header returns the headers of the upstream /next response. Read-only.
+// The byte relay builds it on the first call.
+func (inv *Invocation) Header() http.Header { return inv.header.get() }
 
 // Action says what the proxy does with an invocation.
 type Action uint8
@@ -62,8 +66,6 @@ type Decision struct {
 // Result is what the runtime posted for an invocation, as seen before the
 // proxy forwards it upstream.
 type Result struct {
-	// Header holds the runtime's request headers. Read-only.
-	Header http.Header
 	// Buffered reports whether Body holds the whole body. It is false for
 	// streamed responses, bodies over the size limit, and unobserved invocations.
 	Buffered bool
@@ -75,10 +77,17 @@ type Result struct {
 	// forwarded upstream instead of Body (Buffered results only), with the
 	// runtime's headers and no trailers.
 	Replace []byte
+
+	header lazyHeader
 }
 
-// ContentType returns the runtime's Content-Type header.
-func (r *Result) ContentType() string { return r.Header.Get(headerContentType) }
+// Header returns the runtime's request headers. Read-only. The byte relay
+// builds it on the first call.
+func (r *Result) Header() http.Header { return r.header.get() }
+
+// ContentType returns the runtime's Content-Type header, as
+// Header().Get("Content-Type") does, without building the header.
+func (r *Result) ContentType() string { return r.header.value("content-type", headerContentType) }
 
 // Interceptor observes and steers invocations. Its methods are called
 // concurrently for different request ids and must be safe for that.

@@ -64,12 +64,13 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 // newInvocation is the invocation of an upstream /next answer whose body,
 // the event, has been read.
 func newInvocation(resp *http.Response, event []byte) *Invocation {
-	return &Invocation{
+	inv := &Invocation{
 		RequestID: resp.Header.Get(HeaderRequestID),
 		Deadline:  parseDeadline(resp.Header.Get(HeaderDeadlineMs)),
-		Header:    resp.Header,
 		Event:     event,
 	}
+	inv.header.h = resp.Header
+	return inv
 }
 
 // readBody reads a response body whole, in one allocation when its length

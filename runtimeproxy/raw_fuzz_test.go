@@ -47,6 +47,7 @@ func FuzzRawRequest(f *testing.F) {
 	f.Add([]byte(goPost[:len(goPost)-2] + "Trailer: Trailer\r\n\r\n0\r\n\r\n"))
 	// net/http trims trailer names of ASCII white space only.
 	f.Add([]byte(goPost[:len(goPost)-2] + "Trailer: \u00a0x-a, ,b\r\n\r\n0\r\n\r\n"))
+	f.Add([]byte("POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\nHost: x\r\ncontent-TYPE:  a/b \r\nContent-Type: c/d\r\nContent-Length: 0\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		end := headEnd(data)
 		if end < 0 {
@@ -77,6 +78,11 @@ func FuzzRawRequest(f *testing.F) {
 		header, trailer := rawHeader(data[rq.line:end])
 		if !reflect.DeepEqual(header, want.Header) || !reflect.DeepEqual(trailer, want.Trailer) {
 			t.Fatalf("%q: rawHeader %q, trailer %q; net/http %q, trailer %q", data, header, trailer, want.Header, want.Trailer)
+		}
+		res := &Result{}
+		res.header.lines, res.header.skip = data[rq.line:end], skipRequestField
+		if got := res.ContentType(); got != want.Header.Get("Content-Type") {
+			t.Fatalf("%q: ContentType %q, net/http %q", data, got, want.Header.Get("Content-Type"))
 		}
 		if want.Method != rq.method() || want.RequestURI != string(data[rq.targetStart:rq.targetEnd]) ||
 			rq.next != (want.RequestURI == pathInvocationNext && !rq.post) {

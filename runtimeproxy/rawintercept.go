@@ -1,6 +1,7 @@
 package runtimeproxy
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/textproto"
@@ -22,8 +23,10 @@ import (
 func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tracked, isError bool) []byte {
 	ctx, cancel := invocationContext(context.Background(), t.inv)
 	defer cancel()
-	header, trailer := rawHeader(req[rq.line:headLen])
-	res := &Result{Header: header}
+	lines := req[rq.line:headLen]
+	res := &Result{}
+	// The lines outlive the connection's buffer: the Interceptor may keep res.
+	res.header.lines, res.header.skip = bytes.Clone(lines), skipRequestField
 	if !isError && t.observe && size <= s.maxBuffered {
 		// The Interceptor may keep the body: it gets its own copy.
 		body := make([]byte, 0, size)
@@ -32,7 +35,7 @@ func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tra
 		} else {
 			body = append(body, req[headLen:headLen+size]...)
 		}
-		res.Buffered, res.Body, res.Trailer = true, body, trailer
+		res.Buffered, res.Body, res.Trailer = true, body, rawTrailer(lines)
 	}
 	if isError {
 		s.interceptor.Error(ctx, t.inv, res)
@@ -52,11 +55,16 @@ func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tra
 // after the request line through the empty line) as net/http reads them
 // into Request.Header: names in canonical form, values trimmed, repeated
 // names in order, and without Host, Transfer-Encoding and Trailer, which
-// net/http takes out. trailer has the names the Trailer lines declare, with
-// no values (as Request.Trailer holds them after a body whose trailer
-// section is empty, the only kind the byte relay takes), or is nil.
+// net/http takes out. trailer is rawTrailer's.
 func rawHeader(lines []byte) (header, trailer http.Header) {
-	header = headerLines(lines, func(kind int) bool { return kind == fieldHost || kind == fieldCoding || kind == fieldTrailer })
+	return headerLines(lines, skipRequestField), rawTrailer(lines)
+}
+
+// rawTrailer returns the names the Trailer lines of a head scanRawRequest
+// took declare, with no values (as Request.Trailer holds them after a body
+// whose trailer section is empty, the only kind the byte relay takes), or
+// nil when they declare none.
+func rawTrailer(lines []byte) (trailer http.Header) {
 	for len(lines) > 2 {
 		name, vs, ve, n, _ := nextField(lines)
 		if fieldKind(name) == fieldTrailer {
@@ -72,5 +80,5 @@ func rawHeader(lines []byte) (header, trailer http.Header) {
 	if len(trailer) == 0 {
 		trailer = nil // as net/http: no names declared
 	}
-	return header, trailer
+	return trailer
 }

@@ -50,7 +50,7 @@ func (r *resultRecorder) record(ctx context.Context, res *Result, isError bool) 
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.seen = append(r.seen, resultSeen{isError, res.Header, res.Buffered, string(res.Body), res.Trailer})
+	r.seen = append(r.seen, resultSeen{isError, res.Header(), res.Buffered, string(res.Body), res.Trailer})
 }
 
 func (r *resultRecorder) take() []resultSeen {

@@ -11,9 +11,10 @@ import (
 // With an Interceptor, the byte relay also takes the runtime's GET /next:
 // relayNext fetches events upstream until the Interceptor lets one through,
 // as serveNext does. An event whose answer scanRawResponse takes is read
-// without an http.Response: the Interceptor is shown its header as
-// http.ReadResponse reads it (responseHeader), and an event it forwards
-// unchanged reaches the runtime as upstream wrote it, as with PassThrough.
+// without an http.Response: Invocation.Header, if the Interceptor asks for
+// it, is built as http.ReadResponse reads the header (responseHeader), and
+// an event it forwards unchanged reaches the runtime as upstream wrote it,
+// as with PassThrough.
 // Any other answer is read by net/http's rules (parsedNext) and goes on as
 // on the usual path.
 
@@ -44,10 +45,11 @@ func (s *Server) relayNext(fc *fastConn, rq rawRequest, req []byte) rawOutcome {
 		if rs.status != http.StatusOK || rs.requestID[1] == 0 {
 			return s.rawAnswer(fc, c, rq, nil) // not an invocation: relayed as it came
 		}
-		// The head is kept past the connection's release, in fc.head.
-		fc.head = append(fc.head[:0], buf[:end]...)
-		head := fc.head
-		event := make([]byte, rs.length)
+		// The head and the event, in one allocation, outlive the
+		// connection's buffer: the Interceptor may keep the invocation.
+		whole := make([]byte, end+rs.length)
+		head, event := whole[:end:end], whole[end:]
+		copy(head, buf[:end])
 		_, _ = c.br.Discard(end)
 		if _, err := io.ReadFull(c.br, event); err != nil {
 			c.nc.Close()
@@ -57,9 +59,9 @@ func (s *Server) relayNext(fc *fastConn, rq rawRequest, req []byte) rawOutcome {
 		inv := &Invocation{
 			RequestID: string(head[rs.requestID[0]:rs.requestID[1]]),
 			Deadline:  parseDeadline(string(head[rs.deadline[0]:rs.deadline[1]])),
-			Header:    responseHeader(head[bytes.IndexByte(head, '\n')+1:]),
 			Event:     event,
 		}
+		inv.header.lines = head[bytes.IndexByte(head, '\n')+1:] // built on demand
 		d := s.onEvent(context.Background(), inv)
 		switch {
 		case d.Action == Forward && d.Event == nil:
@@ -71,7 +73,7 @@ func (s *Server) relayNext(fc *fastConn, rq rawRequest, req []byte) rawOutcome {
 			return rawServed
 		case d.Action == Forward:
 			fc.w.reset(fc.bw, fc.c)
-			s.deliver(&fc.w, &http.Response{StatusCode: rs.status, Header: inv.Header}, d.Event)
+			s.deliver(&fc.w, &http.Response{StatusCode: rs.status, Header: inv.Header()}, d.Event)
 			return s.finished(fc)
 		}
 		if fc.w.reset(fc.bw, fc.c); fc.w.runtimeGone() {

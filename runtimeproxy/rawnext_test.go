@@ -36,7 +36,7 @@ func (e *eventDecider) Invoke(ctx context.Context, inv *Invocation) Decision {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.events = append(e.events, eventSeen{inv.RequestID, inv.Deadline, inv.Header, string(inv.Event)})
+	e.events = append(e.events, eventSeen{inv.RequestID, inv.Deadline, inv.Header(), string(inv.Event)})
 	return e.decisions[inv.RequestID]
 }
 
@@ -49,7 +49,7 @@ func (e *eventDecider) Error(_ context.Context, _ *Invocation, res *Result) { e.
 func (e *eventDecider) record(res *Result, isError bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.results = append(e.results, resultSeen{isError, res.Header, res.Buffered, string(res.Body), res.Trailer})
+	e.results = append(e.results, resultSeen{isError, res.Header(), res.Buffered, string(res.Body), res.Trailer})
 }
 
 // queuedUpstream answers each GET /next with the next of its events (the
@@ -296,5 +296,69 @@ func TestHeaderLinesValuesDoNotAlias(t *testing.T) {
 	}
 	if got := headerLines([]byte("\r\n"), nil); got == nil || len(got) != 0 {
 		t.Fatalf("no fields: %v", got)
+	}
+}
+
+// keeper keeps every Invocation and Result it is shown, without reading
+// their headers.
+type keeper struct {
+	mu      sync.Mutex
+	invs    []*Invocation
+	results []*Result
+}
+
+func (k *keeper) Invoke(_ context.Context, inv *Invocation) Decision {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.invs = append(k.invs, inv)
+	return Decision{Action: Forward, Observe: true}
+}
+
+func (k *keeper) Response(_ context.Context, _ *Invocation, res *Result) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.results = append(k.results, res)
+}
+
+func (k *keeper) Error(ctx context.Context, inv *Invocation, res *Result) { k.Response(ctx, inv, res) }
+
+// TestHeadersBuiltLaterAreTheRequests: headers the byte relay builds on
+// demand are those of the request or answer they came with, even when the
+// Interceptor asks for them after the connection's buffers have carried
+// other requests and answers.
+func TestHeadersBuiltLaterAreTheRequests(t *testing.T) {
+	up := newQueuedUpstream(t)
+	k := &keeper{}
+	s := startServer(t, Options{Addr: "127.0.0.1:0", Upstream: up.addr, Interceptor: k}, false)
+	rc := dialRaw(t, s.Addr().String())
+	const rounds = 3
+	for i := range rounds {
+		id := fmt.Sprintf("r%d", i)
+		up.mu.Lock()
+		up.events = []string{eventAnswer(id, fmt.Sprintf("X-Round: %d\r\n", i), event)}
+		up.mu.Unlock()
+		if resp, _ := rc.roundTrip(nextHead); resp.Header.Get(HeaderRequestID) != id {
+			t.Fatalf("round %d: got the event of %q", i, resp.Header.Get(HeaderRequestID))
+		}
+		post := fmt.Sprintf("POST /2018-06-01/runtime/invocation/%s/response HTTP/1.1\r\nHost: x\r\nContent-Type: text/round-%d\r\nX-Round: %d\r\nContent-Length: 2\r\n\r\n{}", id, i, i)
+		if resp, _ := rc.roundTrip(post); resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("round %d: result status %d", i, resp.StatusCode)
+		}
+	}
+	if s.relayed.Load() != 2*rounds || len(k.invs) != rounds || len(k.results) != rounds {
+		t.Fatalf("relayed %d, %d events and %d results kept", s.relayed.Load(), len(k.invs), len(k.results))
+	}
+	for i := range rounds {
+		want := fmt.Sprint(i)
+		if h := k.invs[i].Header(); h.Get("X-Round") != want || h.Get(HeaderRequestID) != fmt.Sprintf("r%d", i) {
+			t.Errorf("event %d: header %q", i, h)
+		}
+		res := k.results[i]
+		if ct := res.ContentType(); ct != "text/round-"+want {
+			t.Errorf("result %d: ContentType %q", i, ct)
+		}
+		if h := res.Header(); h.Get("X-Round") != want || h.Get("Content-Type") != "text/round-"+want || h.Get("Host") != "" {
+			t.Errorf("result %d: header %q", i, h)
+		}
 	}
 }

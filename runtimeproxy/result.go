@@ -17,7 +17,8 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, id string, 
 	}
 	ctx, cancel := invocationContext(r.Context(), t.inv)
 	defer cancel()
-	res := &Result{Header: r.Header}
+	res := &Result{}
+	res.header.h = r.Header
 	if !isError && t.observe && isStreaming(r) && s.observeStream(ctx, w, r, t, res) {
 		return
 	}
