@@ -35,7 +35,9 @@ func (s *Server) relayNext(fc *fastConn, rq rawRequest, req []byte) rawOutcome {
 		if end >= 0 {
 			rs, ok = scanRawResponse(buf[:end])
 		}
-		if !ok {
+		if !ok || rs.length > DefaultMaxBufferedBytes {
+			// An event over the limit is read as it arrives, not into a
+			// buffer of the size its Content-Length claims.
 			out, again := s.parsedNext(fc, c, rq)
 			if again {
 				continue

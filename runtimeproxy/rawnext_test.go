@@ -106,6 +106,7 @@ var nextCases = []struct {
 	{"header spacing, case and repeats", eventAnswer("r1", "x-a:  1 \t\r\nX-A: caf\xc3\xa9\r\nx-b:\r\nHost: h\r\n", event), true, true},
 	{"empty event", eventAnswer("r1", "", ""), true, true},
 	{"event bigger than the connection's buffer", eventAnswer("r1", "", `"`+strings.Repeat("e", 70_000)+`"`), true, true},
+	{"event over the buffering limit (read as it arrives)", eventAnswer("r1", "", `"`+strings.Repeat("b", DefaultMaxBufferedBytes)+`"`), true, true},
 	{"no deadline", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: 2\r\n\r\n{}", true, true},
 	{"bad deadline", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nLambda-Runtime-Deadline-Ms: soon\r\nContent-Length: 2\r\n\r\n{}", true, true},
 	{"no request id", eventAnswer("", "", event), true, false},

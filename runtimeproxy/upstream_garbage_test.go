@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +170,26 @@ func TestTruncatedEventFailsNext(t *testing.T) {
 				t.Errorf("the Interceptor was shown %d truncated events", len(rec.invokes))
 			}
 		})
+	}
+}
+
+// TestHugeContentLengthIsNotAllocated: an event whose Content-Length
+// claims far more than any event (then ends) costs what arrives, not what
+// it claims.
+func TestHugeContentLengthIsNotAllocated(t *testing.T) {
+	up := rawUpstream(t, func(c net.Conn, _ *http.Request, _ []byte) {
+		_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: 900000000\r\n\r\n{}"))
+		c.Close()
+	})
+	_, base := startLoggedProxy(t, &recordingInterceptor{}, up, time.Second)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if status, _ := getNext(t, base, 5*time.Second); status != http.StatusBadGateway {
+		t.Errorf("status %d, want 502", status)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 64<<20 {
+		t.Errorf("%d MB allocated for a 2-byte event", n>>20)
 	}
 }
 
