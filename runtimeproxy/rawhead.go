@@ -51,6 +51,10 @@ type rawResponse struct {
 	deadline  [2]int
 }
 
+// hasRequestID reports a request id that is not empty, as the usual path
+// finds it (Header.Get of the first value).
+func (r rawResponse) hasRequestID() bool { return r.requestID[1] > r.requestID[0] }
+
 // Kinds of header fields, by name.
 const (
 	fieldOther = iota

@@ -44,7 +44,7 @@ func (s *Server) relayNext(fc *fastConn, rq rawRequest, req []byte) rawOutcome {
 			}
 			return out
 		}
-		if rs.status != http.StatusOK || rs.requestID[1] == 0 {
+		if rs.status != http.StatusOK || !rs.hasRequestID() {
 			return s.rawAnswer(fc, c, rq, nil) // not an invocation: relayed as it came
 		}
 		// The head and the event, in one allocation, outlive the

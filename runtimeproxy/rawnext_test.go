@@ -110,6 +110,7 @@ var nextCases = []struct {
 	{"no deadline", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: 2\r\n\r\n{}", true, true},
 	{"bad deadline", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nLambda-Runtime-Deadline-Ms: soon\r\nContent-Length: 2\r\n\r\n{}", true, true},
 	{"no request id", eventAnswer("", "", event), true, false},
+	{"empty request id, then one", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: \r\nLambda-Runtime-Aws-Request-Id: r1\r\nContent-Length: 2\r\n\r\n{}", true, false},
 	{"upstream error", "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"errorType\":\"Sandbox.Bad\"}", true, false},
 	{"chunked event", "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: r1\r\nLambda-Runtime-Deadline-Ms: 1795705851074\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", false, true},
 	{"event with Connection: close", eventAnswer("r1", "Connection: close\r\n", event), false, true},

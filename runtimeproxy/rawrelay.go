@@ -220,7 +220,7 @@ func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest, t *tracke
 		return s.parsedAnswer(fc, c, rq, t)
 	}
 	s.accepted(t, rs.status)
-	if rq.next && rs.status == http.StatusOK && rs.requestID[1] > 0 {
+	if rq.next && rs.status == http.StatusOK && rs.hasRequestID() {
 		s.track(&Invocation{
 			RequestID: string(buf[rs.requestID[0]:rs.requestID[1]]),
 			Deadline:  parseDeadline(string(buf[rs.deadline[0]:rs.deadline[1]])),

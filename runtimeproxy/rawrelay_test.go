@@ -291,3 +291,20 @@ func TestByteRelayConcurrentInvocations(t *testing.T) {
 		t.Errorf("upstream got %d results, want %d", len(seen), n)
 	}
 }
+
+// TestEmptyRequestIDIsNotTracked: an event whose request id header is empty
+// is no invocation to track, on the byte relay as on the usual path (which
+// reads the header's first value).
+func TestEmptyRequestIDIsNotTracked(t *testing.T) {
+	bothPaths(t, func(t *testing.T, ic Interceptor) {
+		up := newScriptedUpstream(t)
+		up.answer = "HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: \r\nLambda-Runtime-Aws-Request-Id: r1\r\nLambda-Runtime-Deadline-Ms: 1795705851074\r\nContent-Length: 2\r\n\r\n{}"
+		s, base := startProxy(t, up.addr, ic)
+		if resp, body := dialRaw(t, base).roundTrip(nextHead); resp.StatusCode != http.StatusOK || body != "{}" {
+			t.Fatalf("/next: %d %q", resp.StatusCode, body)
+		}
+		if got := s.InFlight(); len(got) != 0 {
+			t.Errorf("in flight: %+v", got)
+		}
+	})
+}
