@@ -90,14 +90,8 @@ func readBody(resp *http.Response) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
-// decide asks the Interceptor about inv under a context that ends at the
-// invocation's deadline, and survives the runtime hanging up.
-func (s *Server) decide(parent context.Context, inv *Invocation) Decision {
-	ctx, cancel := invocationContext(parent, inv)
-	defer cancel()
-	return s.interceptor.Invoke(ctx, inv)
-}
-
+// invocationContext returns a context that ends at the invocation's
+// deadline, and survives the runtime hanging up.
 func invocationContext(parent context.Context, inv *Invocation) (context.Context, context.CancelFunc) {
 	ctx := context.WithoutCancel(parent)
 	if inv.Deadline.IsZero() {

@@ -2,7 +2,6 @@ package runtimeproxy
 
 import (
 	"bytes"
-	"context"
 	"net/http"
 	"net/textproto"
 )
@@ -21,8 +20,8 @@ import (
 // replacement, or else the copy of a chunked body it was shown (decoded
 // once, not again when it is sent).
 func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tracked, isError bool) []byte {
-	ctx, cancel := invocationContext(context.Background(), t.inv)
-	defer cancel()
+	ctx, done := t.context()
+	defer done()
 	lines := req[rq.line:headLen]
 	res := &Result{}
 	// The lines outlive the connection's buffer: the Interceptor may keep res.

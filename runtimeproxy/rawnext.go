@@ -127,15 +127,19 @@ func (s *Server) parsedNext(fc *fastConn, c *directConn, rq rawRequest) (out raw
 	return s.finished(fc), false
 }
 
-// onEvent asks the Interceptor about inv, then tracks the invocation if
-// the event is forwarded, or posts the Interceptor's answer upstream.
-func (s *Server) onEvent(ctx context.Context, inv *Invocation) Decision {
-	d := s.decide(ctx, inv)
+// onEvent asks the Interceptor about inv under the invocation's context
+// (invocationContext), then tracks the invocation with that context if the
+// event is forwarded (the Interceptor's calls for its result run under it
+// too), or posts the Interceptor's answer upstream.
+func (s *Server) onEvent(parent context.Context, inv *Invocation) Decision {
+	ctx, cancel := invocationContext(parent, inv)
+	d := s.interceptor.Invoke(ctx, inv)
 	if d.Action == Forward {
-		s.track(inv, d.Observe)
-	} else {
-		s.answer(ctx, inv, d)
+		s.track(inv, d.Observe, ctx, cancel)
+		return d
 	}
+	cancel()
+	s.answer(parent, inv, d)
 	return d
 }
 

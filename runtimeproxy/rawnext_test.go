@@ -364,3 +364,80 @@ func TestHeadersBuiltLaterAreTheRequests(t *testing.T) {
 		}
 	}
 }
+
+// ctxKeeper forwards every event, observed, and keeps the contexts its
+// calls get.
+type ctxKeeper struct {
+	mu                 sync.Mutex
+	invoke, result     context.Context
+	answered           context.Context
+	liveAtResult       bool
+	deadlineMatchesInv bool
+}
+
+func (k *ctxKeeper) Invoke(ctx context.Context, inv *Invocation) Decision {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.invoke = ctx
+	d, ok := ctx.Deadline()
+	k.deadlineMatchesInv = ok && d.Equal(inv.Deadline)
+	if inv.RequestID == "answered" {
+		k.answered = ctx
+		return Decision{Action: Respond, Body: []byte("{}")}
+	}
+	return Decision{Action: Forward, Observe: true}
+}
+
+func (k *ctxKeeper) Response(ctx context.Context, _ *Invocation, _ *Result) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.result, k.liveAtResult = ctx, ctx.Err() == nil
+}
+
+func (k *ctxKeeper) Error(ctx context.Context, inv *Invocation, res *Result) {
+	k.Response(ctx, inv, res)
+}
+
+// TestInvocationContextLivesUntilAccepted: the Interceptor's calls for an
+// invocation run under one context, which ends at the invocation's
+// deadline, is live while the result is shown, and is cancelled once
+// upstream accepted the result; an event the Interceptor answers itself has
+// its context cancelled at once.
+func TestInvocationContextLivesUntilAccepted(t *testing.T) {
+	for _, usual := range []bool{false, true} {
+		t.Run(map[bool]string{false: "byte relay", true: "usual path"}[usual], func(t *testing.T) {
+			up := newQueuedUpstream(t)
+			k := &ctxKeeper{}
+			s := startServer(t, Options{Addr: "127.0.0.1:0", Upstream: up.addr, Interceptor: k}, usual)
+			rc := dialRaw(t, s.Addr().String())
+			up.mu.Lock()
+			future := func(id string) string {
+				return fmt.Sprintf("HTTP/1.1 200 OK\r\nLambda-Runtime-Aws-Request-Id: %s\r\nLambda-Runtime-Deadline-Ms: %d\r\nContent-Length: 2\r\n\r\n{}",
+					id, time.Now().Add(time.Minute).UnixMilli())
+			}
+			up.events = []string{future("answered"), future("r1")}
+			up.mu.Unlock()
+			if resp, _ := rc.roundTrip(nextHead); resp.Header.Get(HeaderRequestID) != "r1" {
+				t.Fatalf("got the event of %q", resp.Header.Get(HeaderRequestID))
+			}
+			post := "POST /2018-06-01/runtime/invocation/r1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}"
+			if resp, _ := rc.roundTrip(post); resp.StatusCode != http.StatusAccepted {
+				t.Fatalf("result: status %d", resp.StatusCode)
+			}
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			if !k.deadlineMatchesInv {
+				t.Error("the context does not end at the invocation's deadline")
+			}
+			if k.result != k.invoke || !k.liveAtResult {
+				t.Errorf("the result was shown under another context (%v) or a dead one (live: %v)", k.result != k.invoke, k.liveAtResult)
+			}
+			if err := k.invoke.Err(); err != context.Canceled {
+				t.Errorf("after the result was accepted, the context's Err is %v", err)
+			}
+			if err := k.answered.Err(); err != context.Canceled {
+				t.Errorf("after the Interceptor answered, its context's Err is %v", err)
+			}
+		})
+	}
+}

@@ -224,7 +224,7 @@ func (s *Server) rawAnswer(fc *fastConn, c *directConn, rq rawRequest, t *tracke
 		s.track(&Invocation{
 			RequestID: string(buf[rs.requestID[0]:rs.requestID[1]]),
 			Deadline:  parseDeadline(string(buf[rs.deadline[0]:rs.deadline[1]])),
-		}, false)
+		}, false, nil, nil)
 	}
 	_, _ = fc.bw.Write(buf[:end])
 	_, _ = c.br.Discard(end)
@@ -267,7 +267,7 @@ func (s *Server) parsedAnswer(fc *fastConn, c *directConn, rq rawRequest, t *tra
 			c.nc.Close()
 			return s.rawFailed(fc, rq, err)
 		}
-		s.track(newInvocation(resp, event), false)
+		s.track(newInvocation(resp, event), false, nil, nil)
 		s.deliver(&fc.w, resp, event)
 	} else {
 		s.relay(&fc.w, resp)

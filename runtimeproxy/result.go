@@ -15,8 +15,8 @@ func (s *Server) serveResult(w http.ResponseWriter, r *http.Request, id string, 
 		s.forward(w, r, r.Body, r.ContentLength)
 		return
 	}
-	ctx, cancel := invocationContext(r.Context(), t.inv)
-	defer cancel()
+	ctx, done := t.context()
+	defer done()
 	res := &Result{}
 	res.header.h = r.Header
 	if !isError && t.observe && isStreaming(r) && s.observeStream(ctx, w, r, t, res) {

@@ -78,6 +78,21 @@ type Server struct {
 type tracked struct {
 	inv     *Invocation
 	observe bool
+	// ctx, if set, is the context the event was decided under; cancel ends
+	// it once the invocation is done (accepted, or replaced by a later
+	// event with its id).
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// context returns the context of the Interceptor's calls for t's result:
+// the one its event was decided under, or a new invocationContext (done is
+// then its cancel; otherwise done does nothing).
+func (t *tracked) context() (ctx context.Context, done func()) {
+	if t.ctx != nil {
+		return t.ctx, func() {}
+	}
+	return invocationContext(context.Background(), t.inv)
 }
 
 // ErrNotLoopback is returned by New for a listen address that is not a
@@ -244,10 +259,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Server) track(inv *Invocation, observe bool) {
+// track records inv as in flight, with the context it was decided under
+// (ctx and its cancel, or nil).
+func (s *Server) track(inv *Invocation, observe bool, ctx context.Context, cancel context.CancelFunc) {
 	s.mu.Lock()
-	s.invocations[inv.RequestID] = &tracked{inv: inv, observe: observe}
+	old := s.invocations[inv.RequestID]
+	s.invocations[inv.RequestID] = &tracked{inv: inv, observe: observe, ctx: ctx, cancel: cancel}
 	s.mu.Unlock()
+	if old != nil && old.cancel != nil {
+		old.cancel()
+	}
 }
 
 // lookup returns the invocation for id, or nil.
@@ -271,6 +292,9 @@ func (s *Server) accepted(t *tracked, status int) {
 		delete(s.invocations, id)
 	}
 	s.mu.Unlock()
+	if t.cancel != nil {
+		t.cancel()
+	}
 }
 
 // Pending returns the number of invocations handed to the runtime and not
