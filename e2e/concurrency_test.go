@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,7 +67,7 @@ func testManagedInstances(t *testing.T, _ runtimeKind, opts lambdatest.Options) 
 	if !slices.Equal(results["without"], results["with"]) {
 		t.Fatalf("responses differ:\nwithout: %q\nwith:    %q", results["without"], results["with"])
 	}
-	if !strings.Contains(p.ext.Logs(), startedLog) {
+	if !hasLog(p.ext, startedLog) {
 		t.Errorf("the extension did not start in Managed Instances mode")
 	}
 }

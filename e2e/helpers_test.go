@@ -230,3 +230,12 @@ func decodeError(t *testing.T, res lambdatest.Result, status int) functionError 
 	}
 	return fe
 }
+
+// logWait is how long a test waits for a line it expects in an emulator's
+// output (see lambdatest.Emulator.LogsContaining).
+const logWait = 5 * time.Second
+
+// hasLog reports whether e's output holds s, waiting up to logWait for it.
+func hasLog(e *lambdatest.Emulator, s string) bool {
+	return strings.Contains(e.LogsContaining(logWait, s), s)
+}

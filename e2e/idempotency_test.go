@@ -117,7 +117,7 @@ func TestIdempotency(t *testing.T) {
 		if n := executions(t, count); n != 7 {
 			t.Fatalf("events without a key: %d executions, want 7", n)
 		}
-		if !strings.Contains(emu.Logs(), "No idempotency key value found") {
+		if !hasLog(emu, "No idempotency key value found") {
 			t.Error("no warning logged for the missing key")
 		}
 	})
@@ -150,7 +150,7 @@ func TestIdempotencyDisabled(t *testing.T) {
 		if executions(t, count) != 2 || a.Count == b.Count {
 			t.Fatalf("disabled: %d executions (counts %d, %d), want 2", executions(t, count), a.Count, b.Count)
 		}
-		if !strings.Contains(emu.Logs(), "development environments only") {
+		if !hasLog(emu, "development environments only") {
 			t.Error("no warning logged for POWERTOOLS_IDEMPOTENCY_DISABLED")
 		}
 	})

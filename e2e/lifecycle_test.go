@@ -121,7 +121,7 @@ func testGoSIGTERM(t *testing.T, _ runtimeKind, opts lambdatest.Options) {
 		if err := e.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if !strings.Contains(e.Logs(), "gohandler: SIGTERM received") {
+		if !hasLog(e, "gohandler: SIGTERM received") {
 			t.Errorf("%s the extension: the runtime did not get SIGTERM on shutdown", name)
 		}
 	}

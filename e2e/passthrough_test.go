@@ -178,7 +178,7 @@ func TestInvalidJSONPassthrough(t *testing.T) {
 				res := p.sameRaw(t, []byte(payload), fmt.Sprintf("junk-%d", i))
 				decodeError(t, res, 200)
 			}
-			if !strings.Contains(p.ext.Logs(), "No idempotency key value found") {
+			if !hasLog(p.ext, "No idempotency key value found") {
 				t.Error("events that are not JSON were not logged")
 			}
 			_, ext := p.invokeRaw(t, []byte("{\"truncated\":"), "malformed")

@@ -74,7 +74,7 @@ func TestReliabilityBadInput(t *testing.T) {
 	} {
 		p.sameRaw(t, payload, "not-json-"+name)
 	}
-	if !strings.Contains(p.ext.Logs(), "No idempotency key value found") {
+	if !hasLog(p.ext, "No idempotency key value found") {
 		t.Error("events without a key were not logged")
 	}
 
@@ -118,7 +118,7 @@ func TestReliabilityBadInput(t *testing.T) {
 	if n := executions(t, count); n != 2 {
 		t.Errorf("a response too large to record: %d executions in 2 invocations, want 2 (released, run again)", n)
 	}
-	if !strings.Contains(p.ext.Logs(), "response too large for the idempotency store") {
+	if !hasLog(p.ext, "response too large for the idempotency store") {
 		t.Error("the unrecorded response was not logged")
 	}
 
@@ -241,7 +241,7 @@ func TestReliabilityInvalidConfiguration(t *testing.T) {
 			if res.Status == 200 || executions(t, count) > 0 {
 				t.Fatalf("the function ran despite an invalid %s: %d %q", tc.name, res.Status, res.Body)
 			}
-			logs := emu.Logs()
+			logs := emu.LogsContaining(logWait, "Extension.ConfigInvalid", tc.name)
 			if !strings.Contains(logs, "Extension.ConfigInvalid") || !strings.Contains(logs, tc.name) {
 				t.Fatalf("the emulator's output does not name %s:\n%s", tc.name, logs)
 			}

@@ -93,7 +93,7 @@ func TestStreamCapture(t *testing.T) {
 		}
 	}
 	requireRuns(t, "duplicates", count, 1)
-	if !strings.Contains(emu.Logs(), "gohandler: started") || strings.Contains(emu.Logs(), "streaming runtime:") {
+	if !hasLog(emu, "gohandler: started") || strings.Contains(emu.Logs(), "streaming runtime:") {
 		t.Fatalf("the streaming runtime loop failed:\n%s", emu.Logs())
 	}
 

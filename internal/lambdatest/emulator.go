@@ -255,6 +255,26 @@ func (e *Emulator) waitReady(ctx context.Context) error {
 // printed so far.
 func (e *Emulator) Logs() string { return e.logs.String() }
 
+// LogsContaining waits up to timeout for the output to hold every one of
+// subs, and returns the output then, whether they all arrived or not. The
+// emulator passes its processes' output on in the background: a line
+// written just before an invocation's answer (or before a process exits)
+// may arrive just after it.
+func (e *Emulator) LogsContaining(timeout time.Duration, subs ...string) string {
+	deadline := time.Now().Add(timeout)
+	for {
+		logs := e.Logs()
+		all := true
+		for _, s := range subs {
+			all = all && strings.Contains(logs, s)
+		}
+		if all || time.Now().After(deadline) {
+			return logs
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Done is closed when the emulator process has exited.
 func (e *Emulator) Done() <-chan struct{} { return e.done }
 

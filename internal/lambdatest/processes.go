@@ -34,12 +34,15 @@ func (e *Emulator) Processes() ([]Process, error) {
 }
 
 // AwaitReset waits until the emulator runs no process of the function
-// (runtime, extensions, wrapper), only itself. After a timeout or a crash
-// the emulator answers the caller before its reset has ended (it resets in
-// the background, waiting for those processes to exit), and an invocation
-// sent meanwhile can fail with Sandbox.Failure ErrGateCanceled, with or
-// without an extension. The emulator clears its state just after the last
-// of them is reaped; AwaitReset leaves it a moment more for that.
+// (runtime, extensions, wrapper), only itself, and has reaped them all.
+// After a timeout or a crash the emulator answers the caller before its
+// reset has ended (it resets in the background, waiting for those
+// processes to exit), and an invocation sent meanwhile can fail with
+// Sandbox.Failure ErrGateCanceled, with or without an extension. A process
+// that has exited but is not reaped yet (a zombie) no longer carries the
+// emulator's variable, so the emulator's children are counted by parent
+// id. The emulator clears its state just after the last of them is reaped;
+// AwaitReset leaves it a moment more for that.
 func (e *Emulator) AwaitReset(ctx context.Context) error {
 	ofFunction := func(p Process) bool { return p.Name != "unshare" && p.Name != "aws-lambda-rie" }
 	for {
@@ -47,14 +50,41 @@ func (e *Emulator) AwaitReset(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if !slices.ContainsFunc(procs, ofFunction) {
+		var children []int
+		if i := slices.IndexFunc(procs, func(p Process) bool { return p.Name == "aws-lambda-rie" }); i >= 0 {
+			children = childrenOf(procs[i].PID)
+		}
+		if !slices.ContainsFunc(procs, ofFunction) && len(children) == 0 {
 			break
 		}
 		if err := pause(ctx, 10*time.Millisecond); err != nil {
-			return fmt.Errorf("lambdatest: emulator still resetting (processes %v): %w", procs, err)
+			return fmt.Errorf("lambdatest: emulator still resetting (processes %v, children %v): %w", procs, children, err)
 		}
 	}
 	return pause(ctx, 50*time.Millisecond)
+}
+
+// childrenOf lists the processes, zombies included, whose parent is pid.
+func childrenOf(pid int) []int {
+	entries, _ := os.ReadDir("/proc")
+	var kids []int
+	for _, ent := range entries {
+		child, err := strconv.Atoi(ent.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", ent.Name(), "stat"))
+		if err != nil {
+			continue // gone
+		}
+		// "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+		if i := bytes.LastIndexByte(stat, ')'); i >= 0 {
+			if f := strings.Fields(string(stat[i+1:])); len(f) > 1 && f[1] == strconv.Itoa(pid) {
+				kids = append(kids, child)
+			}
+		}
+	}
+	return kids
 }
 
 // pause waits for d, or returns ctx's error if it ends first.
