@@ -43,22 +43,30 @@ func (s *Server) serveNext(w http.ResponseWriter, r *http.Request) {
 			s.upstreamFailed(w, r, err)
 			return
 		}
-		inv := newInvocation(resp, event)
-		if inv.RequestID == "" {
-			s.deliver(w, resp, event) // not an invocation we can reason about
-			return
-		}
-		if d := s.onEvent(r.Context(), inv); d.Action == Forward {
-			if d.Event != nil {
-				event = d.Event
-			}
-			s.deliver(w, resp, event)
-			return
-		}
-		if hungUp(w, r) {
+		if s.offerEvent(r.Context(), w, resp, event) || hungUp(w, r) {
 			return
 		}
 	}
+}
+
+// offerEvent delivers an upstream /next answer, already read into event,
+// to the runtime through w, unless it is an invocation the Interceptor
+// answers itself (posted upstream by onEvent); delivered reports which.
+func (s *Server) offerEvent(parent context.Context, w http.ResponseWriter, resp *http.Response, event []byte) (delivered bool) {
+	inv := newInvocation(resp, event)
+	if inv.RequestID == "" {
+		s.deliver(w, resp, event) // not an invocation we can reason about
+		return true
+	}
+	d := s.onEvent(parent, inv)
+	if d.Action != Forward {
+		return false
+	}
+	if d.Event != nil {
+		event = d.Event
+	}
+	s.deliver(w, resp, event)
+	return true
 }
 
 // newInvocation is the invocation of an upstream /next answer whose body,

@@ -11,7 +11,8 @@ import (
 )
 
 // The byte relay's scanners must take only what net/http reads the same
-// way, rawHeader must read heads as net/http does, and writeRawRequest must
+// way, what an Interceptor is shown of a head (Result.Header and Trailer,
+// Invocation.Header) must be what net/http reads, and writeRawRequest must
 // send what the usual path would.
 
 // rawBody returns the length on the wire and the decoded body of the
@@ -74,14 +75,17 @@ func FuzzRawRequest(f *testing.F) {
 		if left := br.Buffered() + src.Len(); left != len(data)-end-wire {
 			t.Fatalf("%q: the request is %d bytes, net/http read %d", data, end+wire, len(data)-left)
 		}
-		// What an Interceptor is shown of the request (rawintercept.go).
-		header, trailer := rawHeader(data[rq.line:end])
-		if !reflect.DeepEqual(header, want.Header) || !reflect.DeepEqual(trailer, want.Trailer) {
-			t.Fatalf("%q: rawHeader %q, trailer %q; net/http %q, trailer %q", data, header, trailer, want.Header, want.Trailer)
-		}
+		// What an Interceptor is shown of the request, built as showResult
+		// builds it (the content type read first, as the idempotency
+		// Interceptor does, before the header is built).
 		res := &Result{}
 		res.header.lines, res.header.skip = data[rq.line:end], skipRequestField
-		if got := res.ContentType(); got != want.Header.Get("Content-Type") {
+		ctype := res.ContentType()
+		header, trailer := res.Header(), rawTrailer(data[rq.line:end])
+		if !reflect.DeepEqual(header, want.Header) || !reflect.DeepEqual(trailer, want.Trailer) {
+			t.Fatalf("%q: header %q, trailer %q; net/http %q, trailer %q", data, header, trailer, want.Header, want.Trailer)
+		}
+		if got := ctype; got != want.Header.Get("Content-Type") {
 			t.Fatalf("%q: ContentType %q, net/http %q", data, got, want.Header.Get("Content-Type"))
 		}
 		if want.Method != rq.method() || want.RequestURI != string(data[rq.targetStart:rq.targetEnd]) ||
@@ -154,8 +158,11 @@ func FuzzRawResponse(f *testing.F) {
 		if got, want := string(data[rs.deadline[0]:rs.deadline[1]]), resp.Header.Get(HeaderDeadlineMs); got != want {
 			t.Fatalf("%q: deadline %q, net/http %q", data, got, want)
 		}
-		// What an Interceptor is shown of an event's header (relayNext).
-		if got := responseHeader(data[bytes.IndexByte(data, '\n')+1 : end]); !reflect.DeepEqual(got, resp.Header) {
+		// What an Interceptor is shown of an event's header, built as
+		// relayNext builds it.
+		inv := &Invocation{}
+		inv.header.lines = data[bytes.IndexByte(data, '\n')+1 : end]
+		if got := inv.Header(); !reflect.DeepEqual(got, resp.Header) {
 			t.Fatalf("%q: header %q, net/http %q", data, got, resp.Header)
 		}
 	})

@@ -50,15 +50,6 @@ func (s *Server) showResult(rq rawRequest, req []byte, headLen, size int, t *tra
 	return nil
 }
 
-// rawHeader returns the header lines of a head scanRawRequest took (from
-// after the request line through the empty line) as net/http reads them
-// into Request.Header: names in canonical form, values trimmed, repeated
-// names in order, and without Host, Transfer-Encoding and Trailer, which
-// net/http takes out. trailer is rawTrailer's.
-func rawHeader(lines []byte) (header, trailer http.Header) {
-	return headerLines(lines, skipRequestField), rawTrailer(lines)
-}
-
 // rawTrailer returns the names the Trailer lines of a head scanRawRequest
 // took declare, with no values (as Request.Trailer holds them after a body
 // whose trailer section is empty, the only kind the byte relay takes), or

@@ -12,7 +12,7 @@ import (
 // relayNext fetches events upstream until the Interceptor lets one through,
 // as serveNext does. An event whose answer scanRawResponse takes is read
 // without an http.Response: Invocation.Header, if the Interceptor asks for
-// it, is built as http.ReadResponse reads the header (responseHeader), and
+// it, is built from the head's lines as http.ReadResponse reads them, and
 // an event it forwards unchanged reaches the runtime as upstream wrote it,
 // as with PassThrough.
 // Any other answer is read by net/http's rules (parsedNext) and goes on as
@@ -108,23 +108,13 @@ func (s *Server) parsedNext(fc *fastConn, c *directConn, rq rawRequest) (out raw
 		return s.rawFailed(fc, rq, err), false
 	}
 	s.releaseRaw(c, body.eof && !resp.Close)
-	inv := newInvocation(resp, event)
-	if inv.RequestID == "" {
-		s.deliver(&fc.w, resp, event) // not an invocation we can reason about
+	switch {
+	case s.offerEvent(context.Background(), &fc.w, resp, event):
 		return s.finished(fc), false
+	case fc.w.runtimeGone():
+		return rawClosed, false
 	}
-	d := s.onEvent(context.Background(), inv)
-	if d.Action != Forward {
-		if fc.w.runtimeGone() {
-			return rawClosed, false
-		}
-		return rawServed, true
-	}
-	if d.Event != nil {
-		event = d.Event
-	}
-	s.deliver(&fc.w, resp, event)
-	return s.finished(fc), false
+	return rawServed, true
 }
 
 // onEvent asks the Interceptor about inv under the invocation's context
@@ -150,9 +140,3 @@ func (s *Server) finished(fc *fastConn) rawOutcome {
 	}
 	return rawServed
 }
-
-// responseHeader returns the header lines of a head scanRawResponse took
-// (from after the status line through the empty line) as
-// http.ReadResponse reads them into Response.Header. (The fields net/http
-// takes out or acts on are not in such a head.)
-func responseHeader(lines []byte) http.Header { return headerLines(lines, nil) }

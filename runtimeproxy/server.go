@@ -49,8 +49,8 @@ type Server struct {
 	direct      *directClient
 	interceptor Interceptor
 	// passive: the Interceptor is PassThrough, so requests may take the
-	// byte relay (rawrelay.go). Otherwise the byte relay takes results
-	// (rawintercept.go) and requests outside invocations, never /next.
+	// byte relay (rawrelay.go) as they are. Otherwise the byte relay shows
+	// the Interceptor each event (rawnext.go) and result (rawintercept.go).
 	passive bool
 	// usualOnly keeps every request off the byte relay (tests compare the
 	// two paths with it).
