@@ -22,15 +22,18 @@ const baseMemoryLimit = 16 << 20
 // payloads, and is soft (the heap still grows past it if that much is live).
 //
 // A GOMEMLIMIT in the environment wins (the runtime applied it already).
-// With the local cache on, which holds responses on purpose, a quarter of
-// the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, MB) is added, and
-// no limit is set when that size is unknown.
+// With the local cache on or the memory store, which hold responses on
+// purpose (the store every record until it expires), a quarter of the
+// function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, MB) is added, and no
+// limit is set when that size is unknown: a live heap kept above the limit
+// would have the collector run over and over, for nothing.
 func memoryLimit(getenv func(string) string) int64 {
 	if getenv("GOMEMLIMIT") != "" {
 		return 0
 	}
 	limit := int64(baseMemoryLimit)
-	if cache, ok := parseBool(strings.TrimSpace(getenv("IDEMPOTENCY_USE_LOCAL_CACHE"))); ok && cache {
+	cache, _ := parseBool(strings.TrimSpace(getenv("IDEMPOTENCY_USE_LOCAL_CACHE")))
+	if cache || strings.EqualFold(strings.TrimSpace(getenv("IDEMPOTENCY_STORE")), "memory") {
 		mb, err := strconv.ParseInt(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"), 10, 64)
 		if err != nil || mb <= 0 || mb > 1<<20 {
 			return 0
