@@ -24,6 +24,9 @@ demo: deps
 ## test: format check, vet, unit and end-to-end tests, then every fuzz target briefly (installs what is missing)
 test: deps fmt-check vet
 	IDEMPOTENCY_TEST_ALLOW_NO_REDIS=$$(command -v redis-server >/dev/null || echo 1) go test -race -count=1 $(GO_TEST_FLAGS) ./...
+	@# The portable scanners, which arm64 layers run (amd64 runs SSE2 ones).
+	go test -count=1 -tags purego ./idempotency/ ./internal/swar/
+	GOARCH=arm64 go vet ./idempotency/
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(CI_FUZZTIME)
 
 unit: fmt-check vet

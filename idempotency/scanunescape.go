@@ -98,11 +98,22 @@ found:
 // tracking. It returns the offset just past the closing quote and the
 // length of the unescaped content, or the error and its offset.
 func unescapeTail(text string, j int, out []byte, n int) (end, m int, kind error, at int) {
+	noRun := 0 // unescapeRun would stop before this offset
 	for {
-		// j is at a quote, a backslash or a control byte. \" first: a
-		// JSON document in a string has one at each of its quotes.
-		if c := text[j]; c == '\\' && j+1 < len(text) && text[j+1] == '"' {
-			store1(out, n, '"')
+		// j is at a quote, a backslash or a control byte. \" and \\
+		// first: a JSON document in a string has one at each of its
+		// quotes, and what follows is unescaped 64 bytes at a time while
+		// it holds no other escape (unescapeRun).
+		if c := text[j]; c == '\\' && j+1 < len(text) && (text[j+1] == '"' || text[j+1] == '\\') {
+			if j >= noRun {
+				k, m, stop := unescapeRun(text, j, out, n)
+				noRun = stop + 1
+				if k > j {
+					j, n = k, m
+					goto plain
+				}
+			}
+			store1(out, n, text[j+1])
 			n, j = n+1, j+2
 			goto plain
 		}

@@ -1,0 +1,78 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// BROADCAST fills the 16 bytes of x with the byte repeated in the
+// 64-bit constant c.
+#define BROADCAST(c, x) \
+	MOVQ	c, AX; \
+	MOVQ	AX, x; \
+	PUNPCKLQDQ	x, x
+
+// EQMASK sets r to one bit per byte of x that equals the byte of c.
+#define EQMASK(x, c, r) \
+	MOVOU	x, X12; \
+	PCMPEQB	c, X12; \
+	PMOVMSKB	X12, r
+
+// CTLMASK sets r to one bit per byte of x that is below 0x20:
+// min(x, 0x1f) == x.
+#define CTLMASK(x, r) \
+	MOVOU	x, X12; \
+	PMINUB	X10, X12; \
+	PCMPEQB	x, X12; \
+	PMOVMSKB	X12, r
+
+// JOIN packs the four 16-bit masks a, b, c, d (bytes 0-15, 16-31, 32-47
+// and 48-63) into a.
+#define JOIN(a, b, c, d) \
+	SHLQ	$16, b; \
+	SHLQ	$32, c; \
+	SHLQ	$48, d; \
+	ORQ	b, a; \
+	ORQ	c, a; \
+	ORQ	d, a
+
+// func escapeBlockSSE2(p *byte) (bs, qt, ctl, hi uint64)
+TEXT ·escapeBlockSSE2(SB), NOSPLIT, $0-40
+	MOVQ	p+0(FP), SI
+	MOVOU	0(SI), X0
+	MOVOU	16(SI), X1
+	MOVOU	32(SI), X2
+	MOVOU	48(SI), X3
+	BROADCAST($0x5c5c5c5c5c5c5c5c, X8)  // backslashes
+	BROADCAST($0x2222222222222222, X9)  // quotes
+	BROADCAST($0x1f1f1f1f1f1f1f1f, X10) // the last control byte
+	BROADCAST($0x7f7f7f7f7f7f7f7f, X11) // the first byte hi flags
+
+	EQMASK(X0, X8, BX)
+	EQMASK(X1, X8, CX)
+	EQMASK(X2, X8, DX)
+	EQMASK(X3, X8, DI)
+	JOIN(BX, CX, DX, DI)
+	MOVQ	BX, bs+8(FP)
+
+	EQMASK(X0, X9, BX)
+	EQMASK(X1, X9, CX)
+	EQMASK(X2, X9, DX)
+	EQMASK(X3, X9, DI)
+	JOIN(BX, CX, DX, DI)
+	MOVQ	BX, qt+16(FP)
+
+	CTLMASK(X0, BX)
+	CTLMASK(X1, CX)
+	CTLMASK(X2, DX)
+	CTLMASK(X3, DI)
+	JOIN(BX, CX, DX, DI)
+	MOVQ	BX, ctl+24(FP)
+
+	// hi: the bytes' maximum is 0x7f or above when min(max, 0x7f) == 0x7f.
+	MOVOU	X0, X13
+	PMAXUB	X1, X13
+	PMAXUB	X2, X13
+	PMAXUB	X3, X13
+	PMINUB	X11, X13
+	PCMPEQB	X11, X13
+	PMOVMSKB	X13, BX
+	MOVQ	BX, hi+32(FP)
+	RET

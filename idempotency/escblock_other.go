@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package idempotency
+
+// escapeBlock is escapeBlockWords where no vector version exists (the
+// purego tag selects it on amd64 too).
+func escapeBlock(text string, i int) (bs, qt, ctl uint64, hi bool) {
+	return escapeBlockWords(text, i)
+}
