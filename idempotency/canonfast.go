@@ -55,6 +55,7 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 		e.buf = slices.Grow(e.buf, room)
 	}
 	open := st.fopen[:0]
+	st.fclosed = 0
 	defer func() { st.fopen, st.fkeys, st.fmembers = open[:0], st.fkeys[:0], st.fmembers[:0] }()
 	i := skipWS(text, 0)
 	isNull := false // the last value written is null

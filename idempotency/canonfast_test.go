@@ -2,6 +2,8 @@ package idempotency
 
 import (
 	"errors"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -125,5 +127,59 @@ func TestMoveMember(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestRememberedOrders derives, with one deriveState, events whose objects
+// have the same number of members as the last event's but other keys or
+// another order (so that a remembered key order fits, fits only in part,
+// or does not fit), with duplicates and keys sharing their first eight
+// bytes, and checks every key against the tree path.
+func TestRememberedOrders(t *testing.T) {
+	fast, err := NewKeyer(KeyConfig{KeyPrefix: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, _ := NewKeyer(KeyConfig{KeyPrefix: "p"})
+	slow.onePass = false
+	st := fast.states.New().(*deriveState)
+	derive := func(event string) {
+		t.Helper()
+		got, ok := fast.deriveWhole(st, event)
+		st.reset()
+		want, err := slow.Derive([]byte(event))
+		if !ok || err != nil || got != want {
+			t.Fatalf("event %s: one pass gives %+v (%v), tree path %+v (%v)", event, got, ok, want, err)
+		}
+	}
+	// The order of {"c","b","a"} tried on {"b","a","c"} fails at its
+	// second key, after its first was written.
+	for _, e := range []string{`{"c":1,"b":2,"a":3}`, `{"c":4,"b":5,"a":6}`, `{"b":1,"a":2,"c":3}`, `{"c":1,"a":2,"b":3}`, `{"c":1,"b":2,"a":3}`} {
+		derive(e)
+	}
+	if r := st.forders[0]; r.n != 3 || r.order[0] != 2 || r.order[1] != 1 || r.order[2] != 0 {
+		t.Fatalf("remembered order of the last event's object: %+v, want 3 members in order 2 1 0", r)
+	}
+	keys := []string{"a", "b", "c", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Forwarded-For", "\\u0062", "é", "aa"}
+	r := rand.New(rand.NewPCG(7, 8))
+	var b strings.Builder
+	for range 20_000 {
+		b.Reset()
+		b.WriteByte('{')
+		for m := range 2 + r.IntN(3) {
+			if m > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(`"` + keys[r.IntN(len(keys))] + `":{`)
+			for k := range 1 + r.IntN(4) {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(`"` + keys[r.IntN(len(keys))] + `":` + strconv.Itoa(k))
+			}
+			b.WriteByte('}')
+		}
+		b.WriteByte('}')
+		derive(b.String())
 	}
 }

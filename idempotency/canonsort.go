@@ -21,10 +21,7 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 	if n < 2 {
 		return n == 1 // unreachable: one key is always sorted
 	}
-	order := st.forder[:0]
-	for i := range ms {
-		order = append(order, fsorted{pre: ms[i].pre, i: int32(i)})
-	}
+	order := slices.Grow(st.forder[:0], n)[:n]
 	st.forder = order[:0]
 	// after orders members by key: by their first eight bytes, and by the
 	// whole keys when those are equal.
@@ -34,31 +31,39 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 		}
 		return st.fkey(text, ms[a.i].ks, ms[a.i].ke, ms[a.i].esc) > st.fkey(text, ms[b.i].ks, ms[b.i].ke, ms[b.i].esc)
 	}
-	if n <= 32 {
-		// Insertion sort, stable: objects are small and mostly in order.
+	rank := st.fclosed
+	st.fclosed++
+	if !st.rememberedOrder(rank, order, ms, after) {
+		for i := range order {
+			order[i] = fsorted{pre: ms[i].pre, i: int32(i)}
+		}
+		if n <= 32 {
+			// Insertion sort, stable: objects are small and mostly in order.
+			for k := 1; k < n; k++ {
+				x := order[k]
+				j := k
+				for ; j > 0 && after(order[j-1], x); j-- {
+					order[j] = order[j-1]
+				}
+				order[j] = x
+			}
+		} else {
+			slices.SortStableFunc(order, func(a, b fsorted) int {
+				switch {
+				case after(a, b):
+					return 1
+				case after(b, a):
+					return -1
+				}
+				return 0
+			})
+		}
 		for k := 1; k < n; k++ {
-			x := order[k]
-			j := k
-			for ; j > 0 && after(order[j-1], x); j-- {
-				order[j] = order[j-1]
+			if a, b := order[k-1], order[k]; a.pre == b.pre && !after(b, a) {
+				return false // equal keys
 			}
-			order[j] = x
 		}
-	} else {
-		slices.SortStableFunc(order, func(a, b fsorted) int {
-			switch {
-			case after(a, b):
-				return 1
-			case after(b, a):
-				return -1
-			}
-			return 0
-		})
-	}
-	for k := 1; k < n; k++ {
-		if a, b := order[k-1], order[k]; a.pre == b.pre && !after(b, a) {
-			return false // equal keys
-		}
+		st.rememberOrder(rank, order)
 	}
 	e := &st.enc
 	base := int(ms[0].out)
@@ -134,4 +139,54 @@ func keyPrefix(key string) uint64 {
 		p |= uint64(key[i]) << (56 - 8*i)
 	}
 	return p
+}
+
+// maxRememberedOrders and maxRememberedMembers bound the key orders
+// deriveState remembers: those of the first unsorted objects of an event,
+// of up to that many members.
+const (
+	maxRememberedOrders  = 16
+	maxRememberedMembers = 32
+)
+
+// rememberedOrder is the order sortMembers found for an object: the
+// members' source indexes in key order.
+type rememberedOrder struct {
+	n     int32
+	order [maxRememberedMembers]int32
+}
+
+// rememberedOrder tries, for the rank-th unsorted object of the event
+// (members ms), the order found for the rank-th unsorted object of the last
+// event sorted with this state: events of one source (an API Gateway
+// stage, a queue) have their keys in the same order each time. That order
+// is the one sortMembers needs, and it is written to order, when the keys
+// taken in it are strictly increasing, which n-1 comparisons check (and
+// which also rules out duplicates): a wrong guess costs those comparisons
+// and changes nothing.
+func (st *deriveState) rememberedOrder(rank int, order []fsorted, ms []fmember, after func(a, b fsorted) bool) bool {
+	if rank >= maxRememberedOrders || int(st.forders[rank].n) != len(order) {
+		return false
+	}
+	r := &st.forders[rank]
+	for k, i := range r.order[:r.n] {
+		order[k] = fsorted{pre: ms[i].pre, i: i}
+		if k > 0 && !after(order[k], order[k-1]) {
+			return false
+		}
+	}
+	return true
+}
+
+// rememberOrder keeps order, sorted, for the rank-th unsorted object of the
+// next events.
+func (st *deriveState) rememberOrder(rank int, order []fsorted) {
+	if rank >= maxRememberedOrders || len(order) > maxRememberedMembers {
+		return
+	}
+	r := &st.forders[rank]
+	r.n = int32(len(order))
+	for k, o := range order {
+		r.order[k] = o.i
+	}
 }

@@ -252,6 +252,11 @@ type deriveState struct {
 	fenc     encoder
 	fmembers []fmember
 	forder   []fsorted
+	// forders holds the key orders sortMembers found for the unsorted
+	// objects of the last events, by their rank among the unsorted
+	// objects of an event (fclosed counts them in this one).
+	forders [maxRememberedOrders]rememberedOrder
+	fclosed int
 	// unescapeLong is Keyer.unescapeLong for this derivation.
 	unescapeLong bool
 	h            hash.Hash
