@@ -70,15 +70,23 @@ func checkOnePass(t *testing.T, fast, slow *Keyer, event []byte) {
 	}
 }
 
-// TestWholeOnePass runs the seeds and checks that the one pass is taken
-// for valid events up to wholeLimit.
-func TestWholeOnePass(t *testing.T) {
+// onePassKeyers returns two whole-event Keyers: one that derives keys in
+// one pass where it can, and one that always takes the tree path.
+func onePassKeyers(t *testing.T) (fast, slow *Keyer) {
+	t.Helper()
 	fast, err := NewKeyer(KeyConfig{KeyPrefix: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	slow, _ := NewKeyer(KeyConfig{KeyPrefix: "p"})
+	slow, _ = NewKeyer(KeyConfig{KeyPrefix: "p"})
 	slow.onePass = false
+	return fast, slow
+}
+
+// TestWholeOnePass runs the seeds and checks that the one pass is taken
+// for valid events up to wholeLimit.
+func TestWholeOnePass(t *testing.T) {
+	fast, slow := onePassKeyers(t)
 	for _, s := range onePassSeeds {
 		checkOnePass(t, fast, slow, []byte(s))
 	}
@@ -136,12 +144,7 @@ func TestMoveMember(t *testing.T) {
 // or does not fit), with duplicates and keys sharing their first eight
 // bytes, and checks every key against the tree path.
 func TestRememberedOrders(t *testing.T) {
-	fast, err := NewKeyer(KeyConfig{KeyPrefix: "p"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	slow, _ := NewKeyer(KeyConfig{KeyPrefix: "p"})
-	slow.onePass = false
+	fast, slow := onePassKeyers(t)
 	st := fast.states.New().(*deriveState)
 	derive := func(event string) {
 		t.Helper()

@@ -33,6 +33,16 @@
 	ORQ	c, a; \
 	ORQ	d, a
 
+// EQMASKS stores to out one bit per byte of the block in X0-X3 that equals
+// the byte of c.
+#define EQMASKS(c, out) \
+	EQMASK(X0, c, BX); \
+	EQMASK(X1, c, CX); \
+	EQMASK(X2, c, DX); \
+	EQMASK(X3, c, DI); \
+	JOIN(BX, CX, DX, DI); \
+	MOVQ	BX, out
+
 // func escapeBlockSSE2(p *byte) (bs, qt, ctl, hi uint64)
 TEXT ·escapeBlockSSE2(SB), NOSPLIT, $0-40
 	MOVQ	p+0(FP), SI
@@ -45,19 +55,8 @@ TEXT ·escapeBlockSSE2(SB), NOSPLIT, $0-40
 	BROADCAST($0x1f1f1f1f1f1f1f1f, X10) // the last control byte
 	BROADCAST($0x7f7f7f7f7f7f7f7f, X11) // the first byte hi flags
 
-	EQMASK(X0, X8, BX)
-	EQMASK(X1, X8, CX)
-	EQMASK(X2, X8, DX)
-	EQMASK(X3, X8, DI)
-	JOIN(BX, CX, DX, DI)
-	MOVQ	BX, bs+8(FP)
-
-	EQMASK(X0, X9, BX)
-	EQMASK(X1, X9, CX)
-	EQMASK(X2, X9, DX)
-	EQMASK(X3, X9, DI)
-	JOIN(BX, CX, DX, DI)
-	MOVQ	BX, qt+16(FP)
+	EQMASKS(X8, bs+8(FP))
+	EQMASKS(X9, qt+16(FP))
 
 	CTLMASK(X0, BX)
 	CTLMASK(X1, CX)
