@@ -53,11 +53,7 @@ func testStoreFaults(t *testing.T, storeKind string) {
 	var cases []*faultCase
 	for _, step := range faultSteps {
 		for _, kind := range faultKinds {
-			fp, err := faultproxy.Start(t.Context(), quietAddr(t), b.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = fp.Close() })
+			fp := startFaultProxy(t, b.addr)
 			opts := withQuietProxyPort(t, flakyOptions(t))
 			opts.FunctionTimeout = faultTimeout
 			opts.Env = append(opts.Env, b.env(fp.Addr())...)

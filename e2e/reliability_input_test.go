@@ -144,11 +144,7 @@ func TestReliabilityGarbageFromUpstreams(t *testing.T) {
 		t.Run(storeKind, func(t *testing.T) {
 			t.Parallel()
 			b := startBackend(t, storeKind)
-			fp, err := faultproxy.Start(t.Context(), quietAddr(t), b.addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = fp.Close() })
+			fp := startFaultProxy(t, b.addr)
 			opts := withQuietProxyPort(t, options(t, goRuntime))
 			opts.FunctionTimeout = 2
 			emu := startIdempotent(t, opts, b.env(fp.Addr())...)
@@ -180,12 +176,8 @@ func TestReliabilityGarbageFromUpstreams(t *testing.T) {
 	}
 	t.Run("runtime-api", func(t *testing.T) {
 		t.Parallel()
-		b := startBackend(t, redisBackend)                                    // the record must survive the environment's reset
-		fp, err := faultproxy.Start(t.Context(), quietAddr(t), "127.0.0.1:1") // target set below
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = fp.Close() })
+		b := startBackend(t, redisBackend)      // the record must survive the environment's reset
+		fp := startFaultProxy(t, "127.0.0.1:1") // target set below
 		opts := withQuietProxyPort(t, options(t, goRuntime))
 		opts.FunctionTimeout = 5
 		emu := startIdempotent(t, opts, append(b.env(b.addr), "IDEMPOTENCY_UPSTREAM_RUNTIME_API="+fp.Addr())...)

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -10,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/idemproxy/idemproxy/internal/faultproxy"
 	"github.com/idemproxy/idemproxy/internal/freeport"
 	"github.com/idemproxy/idemproxy/internal/lambdatest"
 )
@@ -118,6 +121,25 @@ func quietPort(t *testing.T) int {
 // quietAddr is 127.0.0.1 and a quiet port.
 func quietAddr(t *testing.T) string {
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(quietPort(t)))
+}
+
+// startFaultProxy starts a fault proxy to target on a quiet port, closed
+// when t ends. A port found free can still be taken before the proxy binds
+// it (seen under load, by a process this suite does not know of), so a
+// bind that fails with "address already in use" is retried on the next
+// quiet port.
+func startFaultProxy(t *testing.T, target string) *faultproxy.Proxy {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		fp, err := faultproxy.Start(t.Context(), quietAddr(t), target)
+		if err == nil {
+			t.Cleanup(func() { _ = fp.Close() })
+			return fp
+		}
+		if !errors.Is(err, syscall.EADDRINUSE) || attempt == 5 {
+			t.Fatal(err)
+		}
+	}
 }
 
 // withQuietProxyPort makes the extension listen on a quiet port: an

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // AllowNoRedisEnv names the environment variable that, set to "1", lets
@@ -36,9 +38,29 @@ func StartRedis(ctx context.Context) (*Process, error) {
 // StartRedisCluster starts a one-node Redis Cluster on a free loopback port
 // that serves all 16384 slots, keeping its cluster state file in dir (use
 // t.TempDir()). It returns once the cluster reports cluster_state:ok.
+//
+// Its cluster bus gets a free port of its own: by default it takes the
+// client port plus 10000, which lands among the ports the e2e suite keeps
+// for itself (from freeport.Reserved), where it could take one from under
+// a test.
 func StartRedisCluster(ctx context.Context, dir string) (*Process, error) {
-	p, err := startRedis(ctx, "--cluster-enabled", "yes",
-		"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--dir", dir)
+	if _, err := exec.LookPath(redisBinary); err != nil {
+		return nil, ErrRedisNotInstalled
+	}
+	var p *Process
+	var err error
+	for range 3 {
+		var ports []int
+		if ports, err = freeport.Pick(2); err != nil {
+			return nil, fmt.Errorf("testservers: free port: %w", err)
+		}
+		p, err = start(ctx, ports[0], redisBinary, redisArgs(ports[0], []string{"--cluster-enabled", "yes",
+			"--cluster-port", strconv.Itoa(ports[1]),
+			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--dir", dir})...)
+		if err == nil || !errors.Is(err, errExited) {
+			break
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // dialRedis connects to addr and returns a function sending one command.
@@ -68,6 +71,16 @@ func TestStartRedisCluster(t *testing.T) {
 		if got := do("SET", key, "v"); got != "+OK" {
 			t.Fatalf("SET %s = %q", key, got)
 		}
+	}
+	// The cluster bus listens below the ports the e2e suite keeps for
+	// itself, not on the client port plus 10000.
+	nodes := do("CLUSTER", "NODES")
+	_, bus, ok := strings.Cut(nodes, "@")
+	if end := strings.IndexFunc(bus, func(r rune) bool { return r < '0' || r > '9' }); ok && end > 0 {
+		bus = bus[:end]
+	}
+	if port, err := strconv.Atoi(bus); err != nil || port >= freeport.Reserved {
+		t.Fatalf("cluster bus port %q (%v), want one below %d; CLUSTER NODES:\n%s", bus, err, freeport.Reserved, nodes)
 	}
 }
 
