@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/readall"
 )
 
 // serveNext serves the runtime's long poll for the next event. It fetches
@@ -82,7 +84,7 @@ func newInvocation(resp *http.Response, event []byte) *Invocation {
 }
 
 // readBody reads a response body whole, in one allocation when its length
-// is known.
+// is known (readall.ReadAll otherwise).
 func readBody(resp *http.Response) ([]byte, error) {
 	if n := resp.ContentLength; n >= 0 && n <= DefaultMaxBufferedBytes {
 		b := make([]byte, n)
@@ -95,7 +97,7 @@ func readBody(resp *http.Response) ([]byte, error) {
 		}
 		return b, nil
 	}
-	return io.ReadAll(resp.Body)
+	return readall.ReadAll(resp.Body)
 }
 
 // invocationContext returns a context that ends at the invocation's

@@ -5,6 +5,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/idemproxy/idemproxy/internal/readall"
 )
 
 // serveResult handles the runtime's POST .../invocation/{id}/response and
@@ -64,7 +66,7 @@ func trailerError(tr http.Header) bool {
 // buffer of that length plus bytes.MinRead, the room ReadFrom wants free
 // before each read, the one that finds the end included (with less, that
 // last read would double the buffer). Any other body, such as aws-lambda-go's
-// chunked responses, is read by readChunks.
+// chunked responses, is read by readall.ReadAll.
 func readAtMost(body io.Reader, contentLength int64, max int) ([]byte, error) {
 	r := io.LimitReader(body, int64(max)+1)
 	if contentLength > 0 && contentLength <= int64(max) {
@@ -72,41 +74,7 @@ func readAtMost(body io.Reader, contentLength int64, max int) ([]byte, error) {
 		_, err := buf.ReadFrom(r)
 		return buf.Bytes(), err
 	}
-	return readChunks(r)
-}
-
-// Sizes of readChunks' chunks: the first, and the largest.
-const (
-	firstChunk = 512
-	maxChunk   = 1 << 20
-)
-
-// readChunks reads r to its end into chunks that double from firstChunk up
-// to maxChunk, then copies them into one buffer of the exact length (a body
-// that fits the first chunk is returned in it). Doubling one buffer instead
-// (bytes.Buffer) had a 5.9 MB response take 16 MB of fresh memory, whose
-// pages the kernel faults in and zeroes (under the soft memory limit the
-// collector hands them back between invocations), and copy 8 MB on the
-// way: about 12 ms of the extension's CPU per such response.
-func readChunks(r io.Reader) ([]byte, error) {
-	var chunks [][]byte
-	size := firstChunk
-	for {
-		c := make([]byte, size)
-		n, err := io.ReadFull(r, c)
-		chunks = append(chunks, c[:n])
-		if err == nil {
-			size = min(2*size, maxChunk)
-			continue
-		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			err = nil
-		}
-		if len(chunks) == 1 {
-			return chunks[0], err
-		}
-		return bytes.Join(chunks, nil), err // not zeroed before the copy
-	}
+	return readall.ReadAll(r)
 }
 
 // errReader returns err on every read.

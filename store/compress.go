@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/idemproxy/idemproxy/internal/readall"
 )
 
 // DefaultCompressAboveBytes is the response size above which backends
@@ -101,17 +103,15 @@ func Decompress(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", ErrCorruptData, err)
 	}
 	r.Multistream(false)
-	var out bytes.Buffer
-	out.Grow(min(len(data)*4, MaxDecompressedBytes))
-	n, err := out.ReadFrom(io.LimitReader(r, MaxDecompressedBytes+1))
+	out, err := readall.ReadAll(io.LimitReader(r, MaxDecompressedBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorruptData, err)
 	}
-	if n > MaxDecompressedBytes {
+	if len(out) > MaxDecompressedBytes {
 		return nil, fmt.Errorf("%w: inflates to more than %d bytes", ErrCorruptData, MaxDecompressedBytes)
 	}
 	if err := r.Close(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorruptData, err)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
