@@ -18,3 +18,9 @@ func escapeBlock(text string, i int) (bs, qt, ctl uint64, hi bool) {
 	bs, qt, ctl, h := escapeBlockSSE2((*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)))
 	return bs, qt, ctl, h != 0
 }
+
+// plainString is plainStringWords with SSE2 instructions, sixteen bytes
+// at a time. It is in escblock_amd64.s.
+//
+//go:noescape
+func plainString(dst, src *byte, n int) int

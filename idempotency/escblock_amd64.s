@@ -75,3 +75,72 @@ TEXT ·escapeBlockSSE2(SB), NOSPLIT, $0-40
 	PMOVMSKB	X13, BX
 	MOVQ	BX, hi+32(FP)
 	RET
+
+// The constants of plainString: the first plain byte, the last one less
+// the first, a quote and a backslash, each in sixteen bytes.
+DATA plainConsts<>+0(SB)/8, $0x2020202020202020
+DATA plainConsts<>+8(SB)/8, $0x2020202020202020
+DATA plainConsts<>+16(SB)/8, $0x5e5e5e5e5e5e5e5e
+DATA plainConsts<>+24(SB)/8, $0x5e5e5e5e5e5e5e5e
+DATA plainConsts<>+32(SB)/8, $0x2222222222222222
+DATA plainConsts<>+40(SB)/8, $0x2222222222222222
+DATA plainConsts<>+48(SB)/8, $0x5c5c5c5c5c5c5c5c
+DATA plainConsts<>+56(SB)/8, $0x5c5c5c5c5c5c5c5c
+GLOBL plainConsts<>(SB), RODATA|NOPTR, $64
+
+// func plainString(dst, src *byte, n int) int
+//
+// Sixteen bytes of src at a time, while a whole block is within n: the
+// block is stored to dst, then classified. The first byte that is not
+// plain (below 0x20, 0x7f or above, a quote or a backslash), past the
+// opening quote at src[0], ends the run.
+TEXT ·plainString(SB), NOSPLIT, $0-32
+	MOVQ	dst+0(FP), DI
+	MOVQ	src+8(FP), SI
+	MOVQ	n+16(FP), CX
+	MOVOU	plainConsts<>+0(SB), X10
+	MOVOU	plainConsts<>+16(SB), X11
+	MOVOU	plainConsts<>+32(SB), X9
+	MOVOU	plainConsts<>+48(SB), X8
+	MOVL	$0xfffe, R8 // the first block's first byte is the opening quote
+	XORQ	BX, BX
+
+loop:
+	LEAQ	16(BX), DX
+	CMPQ	DX, CX
+	JHI	stop
+	MOVOU	(SI)(BX*1), X0
+	MOVOU	X0, (DI)(BX*1)
+	// In range: t = x - 0x20 (wrapping) is at most 0x5e, min(t, 0x5e) == t.
+	MOVOU	X0, X1
+	PSUBB	X10, X1
+	MOVOU	X1, X2
+	PMINUB	X11, X2
+	PCMPEQB	X1, X2
+	MOVOU	X0, X3
+	PCMPEQB	X9, X3
+	MOVOU	X0, X4
+	PCMPEQB	X8, X4
+	POR	X4, X3
+	PANDN	X2, X3 // X3 = in range and neither a quote nor a backslash
+	PMOVMSKB	X3, AX
+	NOTL	AX
+	ANDL	R8, AX
+	JNZ	found
+	MOVL	$0xffff, R8
+	MOVQ	DX, BX
+	JMP	loop
+
+found:
+	BSFL	AX, AX
+	ADDQ	AX, BX
+	CMPB	(SI)(BX*1), $0x22
+	JNE	stop
+	INCQ	BX
+	MOVQ	BX, ret+24(FP)
+	RET
+
+stop:
+	NEGQ	BX
+	MOVQ	BX, ret+24(FP)
+	RET

@@ -7,3 +7,8 @@ package idempotency
 func escapeBlock(text string, i int) (bs, qt, ctl uint64, hi bool) {
 	return escapeBlockWords(text, i)
 }
+
+// plainString is plainStringWords where no vector version exists.
+func plainString(dst, src *byte, n int) int {
+	return plainStringWords(dst, src, n)
+}

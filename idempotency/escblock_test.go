@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // escapeBlockByBytes is escapeBlock written one byte at a time.
@@ -72,6 +73,82 @@ func FuzzEscapeBlock(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text string) {
 		for i := 0; i+64 <= len(text) && i < 8; i++ {
 			checkEscapeBlock(t, text, i)
+		}
+	})
+}
+
+// plainStringByBytes is plainString written one byte at a time.
+func plainStringByBytes(src string) int {
+	blocks := len(src) &^ 15
+	for k := 1; k < blocks; k++ {
+		switch c := src[k]; {
+		case c == '"':
+			return k + 1
+		case c < 0x20 || c >= 0x7f || c == '\\':
+			return -k
+		}
+	}
+	return -blocks
+}
+
+// checkPlainString compares plainString (the SSE2 version on amd64) and
+// plainStringWords with the byte loop on src, and checks what they copied.
+func checkPlainString(t *testing.T, src string) {
+	t.Helper()
+	want := plainStringByBytes(src)
+	for _, f := range []struct {
+		name string
+		fn   func(dst, src *byte, n int) int
+	}{{"plainString", plainString}, {"plainStringWords", plainStringWords}} {
+		dst := make([]byte, len(src))
+		got := f.fn(unsafe.SliceData(dst), unsafe.StringData(src), len(src))
+		if got != want {
+			t.Fatalf("%s(%q) = %d, want %d", f.name, src, got, want)
+		}
+		if n := max(got, -got); string(dst[:n]) != src[:n] {
+			t.Fatalf("%s(%q) copied %q", f.name, src, dst[:n])
+		}
+	}
+}
+
+// TestPlainString checks every byte value at every position of the first
+// two blocks, strings ending in each block and at the last byte, then
+// random strings.
+func TestPlainString(t *testing.T) {
+	for c := range 256 {
+		for k := 1; k < 48; k++ {
+			b := []byte(`"` + strings.Repeat("a", 47))
+			b[k] = byte(c)
+			checkPlainString(t, string(b))
+			checkPlainString(t, string(b[:max(16, k+1)]))
+		}
+	}
+	for n := 2; n < 70; n++ {
+		for extra := range 20 {
+			checkPlainString(t, `"`+strings.Repeat("b", n-2)+`"`+strings.Repeat("c", extra)+"\xff")
+		}
+	}
+	r := rand.New(rand.NewPCG(7, 8))
+	for range 50_000 {
+		b := make([]byte, 16+r.IntN(80))
+		for k := range b {
+			b[k] = stringAlphabet[r.IntN(len(stringAlphabet))]
+			if r.IntN(32) == 0 {
+				b[k] = byte(r.IntN(256))
+			}
+		}
+		b[0] = '"'
+		checkPlainString(t, string(b))
+	}
+}
+
+// FuzzPlainString is the same check on arbitrary strings.
+func FuzzPlainString(f *testing.F) {
+	f.Add(`"` + strings.Repeat("#", 40) + `"`)
+	f.Add("\"\x1f\x20\x7e\x7f\x80\xff\"\\ab\"cdefghijklmnop")
+	f.Fuzz(func(t *testing.T, text string) {
+		if len(text) >= 16 {
+			checkPlainString(t, text)
 		}
 	})
 }
