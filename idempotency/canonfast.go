@@ -84,7 +84,18 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 			}
 			continue
 		case '"':
-			j, _, ok := st.fastString(text, i)
+			// A plain string is its own canonical form (see fastString).
+			j, ok := 0, true
+			if room := min(cap(e.buf)-len(e.buf), len(text)-i); room >= 16 {
+				k := plainString((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), len(e.buf))), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)), room)
+				if k > 0 {
+					e.buf, j = e.buf[:len(e.buf)+k], i+k
+				} else {
+					j, _, ok = st.fastString(text, i, i-k)
+				}
+			} else {
+				j, _, ok = st.fastString(text, i, i+1)
+			}
 			if !ok {
 				return false, false
 			}
@@ -163,8 +174,17 @@ func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 		return 0, false
 	}
 	out := len(e.buf)
-	j, esc, ok := st.fastString(text, i)
-	if !ok {
+	// A plain string is its own canonical form (see fastString).
+	var j int
+	var esc, ok bool
+	if room := min(cap(e.buf)-out, len(text)-i); room >= 16 {
+		k := plainString((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), out)), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)), room)
+		if k > 0 {
+			e.buf, j = e.buf[:out+k], i+k
+		} else if j, esc, ok = st.fastString(text, i, i-k); !ok {
+			return 0, false
+		}
+	} else if j, esc, ok = st.fastString(text, i, i+1); !ok {
 		return 0, false
 	}
 	ks, ke := int32(i+1), int32(j-1)
@@ -203,33 +223,17 @@ func (st *deriveState) fkey(text string, ks, ke int32, esc bool) string {
 	return text[ks:ke]
 }
 
-// fastString checks the string whose opening quote is at i, writes it, and
-// returns the offset just past its closing quote and whether it holds
-// escapes.
-func (st *deriveState) fastString(text string, i int) (end int, esc, ok bool) {
-	// A string of printable ASCII without escapes is its own canonical form:
-	// it ends at the first byte swar.Stop flags. plainString finds it
-	// sixteen bytes at a time, copying them as it goes; fastStringRest does
-	// the rest.
-	e := &st.enc
-	n := len(e.buf)
-	if room := min(cap(e.buf)-n, len(text)-i); room >= 16 {
-		p := unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), n)
-		k := plainString((*byte)(p), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)), room)
-		if k > 0 {
-			e.buf = e.buf[:n+k]
-			return i + k, false, true
-		}
-		return st.fastStringRest(text, i, i-k)
-	}
-	return st.fastStringRest(text, i, i+1)
-}
-
-// fastStringRest is fastString from j, where the string's bytes from i+1
-// are plain: near the text's end, eight bytes at a time, and at any other
-// stop than a quote from that byte on, with scanStringAt: the bytes before
-// it change neither the string's escapes nor its being canonical.
-func (st *deriveState) fastStringRest(text string, i, j int) (end int, esc, ok bool) {
+// fastString checks the string whose opening quote is at i, and whose
+// bytes from i+1 to j are plain (printable ASCII, no quote nor backslash),
+// writes it, and returns the offset just past its closing quote and
+// whether it holds escapes. Its callers first try plainString, which
+// checks and copies a plain string sixteen bytes at a time (written out at
+// both, as a call costs more than that check), and go on here from where
+// it stopped, or from i+1 near the end of the text or the buffer: eight
+// bytes at a time, and from any other stop than a quote with
+// scanStringAt: the bytes before it change neither the string's escapes
+// nor its being canonical.
+func (st *deriveState) fastString(text string, i, j int) (end int, esc, ok bool) {
 	e := &st.enc
 	for ; j+8 <= len(text); j += 8 {
 		m := swar.Stop(load8(text, j))

@@ -163,7 +163,8 @@ func TestRememberedOrders(t *testing.T) {
 	if r := st.forders[0]; r.n != 3 || r.order[0] != 2 || r.order[1] != 1 || r.order[2] != 0 {
 		t.Fatalf("remembered order of the last event's object: %+v, want 3 members in order 2 1 0", r)
 	}
-	keys := []string{"a", "b", "c", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Forwarded-For", "\\u0062", "é", "aa"}
+	// "abcdefgh" and "abcdefgi" have prefixes (keyPrefix) one apart.
+	keys := []string{"a", "b", "c", "X-Forwarded-Port", "X-Forwarded-Proto", "X-Forwarded-For", "\\u0062", "é", "aa", "abcdefgh", "abcdefgi"}
 	r := rand.New(rand.NewPCG(7, 8))
 	var b strings.Builder
 	for range 20_000 {

@@ -33,7 +33,7 @@ func (st *deriveState) sortMembers(text string, o *fastOpen) bool {
 	}
 	rank := st.fclosed
 	st.fclosed++
-	if !st.rememberedOrder(rank, order, ms, after) {
+	if !st.rememberedOrder(rank, order, ms, text) {
 		for i := range order {
 			order[i] = fsorted{pre: ms[i].pre, i: int32(i)}
 		}
@@ -164,16 +164,20 @@ type rememberedOrder struct {
 // taken in it are strictly increasing, which n-1 comparisons check (and
 // which also rules out duplicates): a wrong guess costs those comparisons
 // and changes nothing.
-func (st *deriveState) rememberedOrder(rank int, order []fsorted, ms []fmember, after func(a, b fsorted) bool) bool {
+func (st *deriveState) rememberedOrder(rank int, order []fsorted, ms []fmember, text string) bool {
 	if rank >= maxRememberedOrders || int(st.forders[rank].n) != len(order) {
 		return false
 	}
 	r := &st.forders[rank]
+	var last *fmember
 	for k, i := range r.order[:r.n] {
-		order[k] = fsorted{pre: ms[i].pre, i: i}
-		if k > 0 && !after(order[k], order[k-1]) {
-			return false
+		m := &ms[i]
+		if last != nil && (m.pre < last.pre ||
+			m.pre == last.pre && st.fkey(text, m.ks, m.ke, m.esc) <= st.fkey(text, last.ks, last.ke, last.esc)) {
+			return false // not strictly after the last key
 		}
+		order[k] = fsorted{pre: m.pre, i: i}
+		last = m
 	}
 	return true
 }
