@@ -187,3 +187,21 @@ func TestRememberedOrders(t *testing.T) {
 		derive(b.String())
 	}
 }
+
+// TestOnePassUnterminatedStrings: a string that runs to the end of the text
+// ends plainString's blocks exactly there for some lengths (no stop found,
+// no byte left), and must still be an invalid event, not a string.
+func TestOnePassUnterminatedStrings(t *testing.T) {
+	k, err := NewKeyer(KeyConfig{KeyPrefix: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range 70 {
+		x := strings.Repeat("x", n)
+		for _, ev := range []string{`{"a":"` + x, `{"` + x, `["` + x, `{"` + x + `"`, `{"a":"` + x + `"`} {
+			if _, err := k.Derive([]byte(ev)); err == nil {
+				t.Fatalf("%q: derived a key, want an invalid event", ev)
+			}
+		}
+	}
+}
