@@ -124,21 +124,17 @@ func wantNoSentinel(t *testing.T, what string, err error) {
 // error that is no store sentinel.
 func TestClientRetriesBriefly(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nobody listens there now
-
+	// Port 1 (tcpmux), where nothing listens, refuses connections. A
+	// port freed by closing a listener could be taken by a listener of a
+	// test running beside this one.
 	counter := &requestCounter{}
-	s := newStore(t, "http://"+addr, DefaultOptions("table", "fn"), counter)
+	s := newStore(t, "http://127.0.0.1:1", DefaultOptions("table", "fn"), counter)
 	if n := counter.n.Load(); n != 0 {
 		t.Fatalf("NewClient and New sent %d requests, want 0", n)
 	}
 	now := time.Now()
 	start := time.Now()
-	_, err = s.Claim(t.Context(), claimRecord("owner", now), now)
+	_, err := s.Claim(t.Context(), claimRecord("owner", now), now)
 	elapsed := time.Since(start)
 	if err == nil {
 		t.Fatal("Claim against a closed port succeeded")
