@@ -11,13 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
-
-	"github.com/idemproxy/idemproxy/internal/freeport"
 )
-
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago,
-// below the ephemeral range so that no outgoing connection takes it first.
-func FreePort() (int, error) { return freeport.One() }
 
 // WaitPort waits until addr accepts TCP connections or ctx ends.
 func WaitPort(ctx context.Context, addr string) error {

@@ -41,8 +41,8 @@ func StartDynalite(ctx context.Context) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testservers: dynalite needs Node.js: %w", err)
 	}
-	return startFree(ctx, node, func(port int) []string {
-		return []string{cli, "--host", "127.0.0.1", "--port", strconv.Itoa(port),
+	return startFree(ctx, node, 1, func(ports []int) []string {
+		return []string{cli, "--host", "127.0.0.1", "--port", strconv.Itoa(ports[0]),
 			"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"}
 	})
 }
@@ -76,8 +76,8 @@ func StartMoto(ctx context.Context) (*Process, error) {
 	if _, err := os.Stat(filepath.Join(root, ".venv", "bin", "moto_server")); err != nil {
 		return nil, fmt.Errorf("testservers: moto is not installed (%w): run `make deps`", err)
 	}
-	return startFree(ctx, python, func(port int) []string {
-		return []string{"-c", motoSerial, "-H", "127.0.0.1", "-p", strconv.Itoa(port)}
+	return startFree(ctx, python, 1, func(ports []int) []string {
+		return []string{"-c", motoSerial, "-H", "127.0.0.1", "-p", strconv.Itoa(ports[0])}
 	})
 }
 

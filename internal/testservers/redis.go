@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // AllowNoRedisEnv names the environment variable that, set to "1", lets
@@ -32,7 +30,7 @@ const redisBinary = "redis-server"
 // StartRedis starts a throwaway redis-server on a free loopback port, with
 // persistence off. Stop the returned Process when done.
 func StartRedis(ctx context.Context) (*Process, error) {
-	return startRedis(ctx)
+	return startRedis(ctx, 1, func([]int) []string { return nil })
 }
 
 // StartRedisCluster starts a one-node Redis Cluster on a free loopback port
@@ -44,23 +42,10 @@ func StartRedis(ctx context.Context) (*Process, error) {
 // for itself (from freeport.Reserved), where it could take one from under
 // a test.
 func StartRedisCluster(ctx context.Context, dir string) (*Process, error) {
-	if _, err := exec.LookPath(redisBinary); err != nil {
-		return nil, ErrRedisNotInstalled
-	}
-	var p *Process
-	var err error
-	for range 3 {
-		var ports []int
-		if ports, err = freeport.Pick(2); err != nil {
-			return nil, fmt.Errorf("testservers: free port: %w", err)
-		}
-		p, err = start(ctx, ports[0], redisBinary, redisArgs(ports[0], []string{"--cluster-enabled", "yes",
-			"--cluster-port", strconv.Itoa(ports[1]),
-			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--dir", dir})...)
-		if err == nil || !errors.Is(err, errExited) {
-			break
-		}
-	}
+	p, err := startRedis(ctx, 2, func(ports []int) []string {
+		return []string{"--cluster-enabled", "yes", "--cluster-port", strconv.Itoa(ports[1]),
+			"--cluster-config-file", filepath.Join(dir, "nodes.conf"), "--dir", dir}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +62,13 @@ func StartRedisOnPort(ctx context.Context, port int) (*Process, error) {
 	return startRedisOn(ctx, port)
 }
 
-func startRedis(ctx context.Context, extra ...string) (*Process, error) {
+// startRedis starts a redis-server on n free ports, listening on the
+// first, with the arguments extra gives for them.
+func startRedis(ctx context.Context, n int, extra func(ports []int) []string) (*Process, error) {
 	if _, err := exec.LookPath(redisBinary); err != nil {
 		return nil, ErrRedisNotInstalled
 	}
-	return startFree(ctx, redisBinary, func(port int) []string { return redisArgs(port, extra) })
+	return startFree(ctx, redisBinary, n, func(ports []int) []string { return redisArgs(ports[0], extra(ports)) })
 }
 
 func startRedisOn(ctx context.Context, port int, extra ...string) (*Process, error) {

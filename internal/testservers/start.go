@@ -10,25 +10,28 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/idemproxy/idemproxy/internal/freeport"
 )
 
 // errExited reports a server that exited before it listened, typically
 // because another process took its port first.
 var errExited = errors.New("exited before listening")
 
-// startFree starts a server on a free port, args giving its arguments for
-// a port. A port picked with FreePort can be taken by another process
-// before the server binds it (tests run in parallel); the server then exits,
-// and it is started again on another port, up to three times.
-func startFree(ctx context.Context, name string, args func(port int) []string) (*Process, error) {
+// startFree starts a server on n free ports (freeport.Pick), args giving
+// its arguments for them; it listens on the first. A port picked that way
+// can be taken by another process before the server binds it (tests run in
+// parallel); the server then exits, and it is started again on other
+// ports, up to three times.
+func startFree(ctx context.Context, name string, n int, args func(ports []int) []string) (*Process, error) {
 	var err error
 	for range 3 {
-		var port int
-		if port, err = FreePort(); err != nil {
+		var ports []int
+		if ports, err = freeport.Pick(n); err != nil {
 			return nil, fmt.Errorf("testservers: free port: %w", err)
 		}
 		var p *Process
-		if p, err = start(ctx, port, name, args(port)...); err == nil || !errors.Is(err, errExited) {
+		if p, err = start(ctx, ports[0], name, args(ports)...); err == nil || !errors.Is(err, errExited) {
 			return p, err
 		}
 	}
