@@ -86,8 +86,8 @@ func (st *deriveState) canonicalText(text string) (missing, ok bool) {
 		case '"':
 			// A plain string is its own canonical form (see fastString).
 			j, ok := 0, true
-			if room := min(cap(e.buf)-len(e.buf), len(text)-i); room >= 16 {
-				k := plainString((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), len(e.buf))), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)), room)
+			if dst, src, room := e.plainArgs(text, i); room >= 16 {
+				k := plainString(dst, src, room)
 				if k > 0 {
 					e.buf, j = e.buf[:len(e.buf)+k], i+k
 				} else {
@@ -177,8 +177,8 @@ func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 	// A plain string is its own canonical form (see fastString).
 	var j int
 	var esc, ok bool
-	if room := min(cap(e.buf)-out, len(text)-i); room >= 16 {
-		k := plainString((*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), out)), (*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)), room)
+	if dst, src, room := e.plainArgs(text, i); room >= 16 {
+		k := plainString(dst, src, room)
 		if k > 0 {
 			e.buf, j = e.buf[:out+k], i+k
 		} else if j, esc, ok = st.fastString(text, i, i-k); !ok {
@@ -213,6 +213,15 @@ func (st *deriveState) fastKey(text string, i int, o *fastOpen) (int, bool) {
 	}
 	e.buf = append(e.buf, ": "...)
 	return skipWS(text, i+1), true
+}
+
+// plainArgs returns plainString's arguments for the string whose opening
+// quote is at text[i], copied to the end of e.buf: where it goes, where it
+// is, and the room both have.
+func (e *encoder) plainArgs(text string, i int) (dst, src *byte, room int) {
+	n := len(e.buf)
+	return (*byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(e.buf)), n)),
+		(*byte)(unsafe.Add(unsafe.Pointer(unsafe.StringData(text)), i)), min(cap(e.buf)-n, len(text)-i)
 }
 
 // fkey returns a key recorded by fastKey.
